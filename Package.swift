@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Targets written in Swift 5 language mode for now: the C interop layers hand raw
+/// pointers across threads, and full Swift 6 isolation checking is a later step.
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+func system(_ name: String, _ pkg: String, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkg, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "whoot",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "whootd", targets: ["whootd"]),
+        .executable(name: "whootctl", targets: ["whootctl"]),
+    ],
+    targets: [
+        system("COpenSSL", "openssl", apt: "libssl-dev"),
+        system("CSRTP", "libsrtp2", apt: "libsrtp2-dev"),
+        system("COpus", "opus", apt: "libopus-dev"),
+        system("CSQLite", "sqlite3", apt: "libsqlite3-dev"),
+        system("CMicroHTTPD", "libmicrohttpd", apt: "libmicrohttpd-dev"),
+        system("CArgon2", "libargon2", apt: "libargon2-dev"),
+        .target(name: "CLinux"),
+
+        .target(name: "Wire", swiftSettings: swiftSettings),
+        .target(
+            name: "Crypto", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: swiftSettings),
+        .target(
+            name: "Store", dependencies: ["CSQLite", "Crypto"], swiftSettings: swiftSettings),
+        .target(
+            name: "Control", dependencies: ["Store", "Crypto", "CArgon2"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Relay", dependencies: ["Wire", "Crypto", "CLinux"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "HTTPEdge", dependencies: ["CMicroHTTPD"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Admin", dependencies: ["Control", "CLinux"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "whootd",
+            dependencies: ["Wire", "Crypto", "Relay", "Store", "Control", "HTTPEdge", "Admin"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "whootctl", dependencies: ["Admin"], swiftSettings: swiftSettings),
+        .target(
+            name: "TestKit", dependencies: ["Wire", "Crypto"], path: "Tests/TestKit",
+            swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "WireTests", dependencies: ["Wire", "Crypto", "TestKit"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CryptoTests", dependencies: ["Crypto", "TestKit"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RelayTests", dependencies: ["Relay", "Wire", "Crypto", "TestKit"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ControlTests", dependencies: ["Control", "Store", "Crypto", "TestKit"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HTTPEdgeTests", dependencies: ["HTTPEdge", "TestKit"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AdminTests", dependencies: ["Admin", "Control", "TestKit"],
+            swiftSettings: swiftSettings),
+    ]
+)

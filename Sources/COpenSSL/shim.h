@@ -1,0 +1,38 @@
+#ifndef WHOOT_COPENSSL_SHIM_H
+#define WHOOT_COPENSSL_SHIM_H
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/pem.h>
+#include <openssl/bio.h>
+#include <openssl/ec.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#include <openssl/kdf.h>
+
+/* Macros that Swift cannot import, as functions. */
+static inline long whoot_BIO_set_mem_eof_return(BIO *b, long v) {
+    return BIO_set_mem_eof_return(b, v);
+}
+static inline long whoot_BIO_ctrl_pending(BIO *b) { return (long)BIO_ctrl_pending(b); }
+static inline long whoot_SSL_CTX_set_options(SSL_CTX *c, unsigned long o) {
+    return (long)SSL_CTX_set_options(c, o);
+}
+static inline int whoot_SSL_CTX_set_min_proto_version(SSL_CTX *c, int v) {
+    return (int)SSL_CTX_set_min_proto_version(c, v);
+}
+static inline int whoot_SSL_CTX_set_max_proto_version(SSL_CTX *c, int v) {
+    return (int)SSL_CTX_set_max_proto_version(c, v);
+}
+static inline long whoot_DTLSv1_get_timeout(SSL *s, struct timeval *tv) {
+    return DTLSv1_get_timeout(s, tv);
+}
+static inline long whoot_DTLSv1_handle_timeout(SSL *s) { return DTLSv1_handle_timeout(s); }
+static inline long whoot_SSL_set_mtu(SSL *s, long mtu) { return SSL_set_mtu(s, mtu); }
+static inline int whoot_DTLS_VERSION(void) { return DTLS1_2_VERSION; }
+static inline int whoot_TLS1_2_VERSION(void) { return TLS1_2_VERSION; }
+static inline unsigned long whoot_SSL_OP_NO_QUERY_MTU(void) { return SSL_OP_NO_QUERY_MTU; }
+#endif

@@ -1,0 +1,1 @@
+// The test kit: shared helpers for the unit tests.
