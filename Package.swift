@@ -25,11 +25,11 @@ let package = Package(
         system("CArgon2", "libargon2", apt: "libargon2-dev"),
         .target(name: "CLinux"),
 
-        .target(name: "Wire", swiftSettings: swiftSettings),
+        .target(name: "Wire", dependencies: ["Crypto"], swiftSettings: swiftSettings),
         .target(
             name: "Crypto", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: swiftSettings),
         .target(
-            name: "Store", dependencies: ["CSQLite", "Crypto"], swiftSettings: swiftSettings),
+            name: "Store", dependencies: ["CSQLite", "Crypto", "Wire"], swiftSettings: swiftSettings),
         .target(
             name: "Control", dependencies: ["Store", "Crypto", "CArgon2"],
             swiftSettings: swiftSettings),
