@@ -24,6 +24,7 @@ let package = Package(
         system("CMicroHTTPD", "libmicrohttpd", apt: "libmicrohttpd-dev"),
         system("CArgon2", "libargon2", apt: "libargon2-dev"),
         .target(name: "CLinux"),
+        .target(name: "Logging", swiftSettings: swiftSettings),
 
         .target(name: "Wire", dependencies: ["Crypto"], swiftSettings: swiftSettings),
         .target(
@@ -34,7 +35,7 @@ let package = Package(
             name: "Control", dependencies: ["Store", "Crypto", "CArgon2"],
             swiftSettings: swiftSettings),
         .target(
-            name: "Relay", dependencies: ["Wire", "Crypto", "CLinux"],
+            name: "Relay", dependencies: ["Wire", "Crypto", "CLinux", "Logging"],
             swiftSettings: swiftSettings),
         .target(
             name: "HTTPEdge", dependencies: ["CMicroHTTPD"],
@@ -43,7 +44,9 @@ let package = Package(
             name: "Admin", dependencies: ["Control", "CLinux"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "whootd",
-            dependencies: ["Wire", "Crypto", "Relay", "Store", "Control", "HTTPEdge", "Admin"],
+            dependencies: [
+                "Wire", "Crypto", "Relay", "Store", "Control", "HTTPEdge", "Admin", "Logging",
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "whootctl", dependencies: ["Admin"], swiftSettings: swiftSettings),

@@ -1,1 +1,46 @@
-print("whootd")
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+setvbuf(stdout, nil, _IOLBF, 0)
+let options: Options
+do {
+    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("whootd: \(error)\n".utf8))
+    exit(2)
+}
+if let level = LogLevel(name: options.logLevel) {
+    Logger.setLevel(level)
+}
+
+// Signals are taken synchronously on the main thread; every other thread blocks them.
+var signals = sigset_t()
+sigemptyset(&signals)
+for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
+pthread_sigmask(SIG_BLOCK, &signals, nil)
+signal(SIGPIPE, SIG_IGN)
+
+let daemon = Daemon(options: options)
+do {
+    try daemon.start()
+} catch {
+    FileHandle.standardError.write(Data("whootd: cannot start: \(error)\n".utf8))
+    daemon.stop()
+    exit(1)
+}
+
+while true {
+    var received: Int32 = 0
+    sigwait(&signals, &received)
+    if received == SIGHUP {
+        Logger("whootd").notice("SIGHUP received; reload is not supported yet")
+        continue
+    }
+    break
+}
+daemon.stop()
+exit(0)

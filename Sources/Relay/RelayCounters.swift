@@ -1,0 +1,69 @@
+import Synchronization
+
+/// Why the media plane dropped a datagram. Counted, never logged per packet.
+public enum DropReason: Int, CaseIterable, Sendable {
+    case unknownAddress
+    case malformed
+    case stunBadIntegrity
+    case stunUnknownUser
+    case srtpAuthFailure
+    case srtpReplay
+    case notConnected
+    case unexpectedPayloadType
+    case noFreeSlot
+    case sendBufferFull
+
+    public var label: String {
+        switch self {
+        case .unknownAddress: return "unknown_address"
+        case .malformed: return "malformed"
+        case .stunBadIntegrity: return "stun_bad_integrity"
+        case .stunUnknownUser: return "stun_unknown_user"
+        case .srtpAuthFailure: return "srtp_auth_failure"
+        case .srtpReplay: return "srtp_replay"
+        case .notConnected: return "not_connected"
+        case .unexpectedPayloadType: return "unexpected_payload_type"
+        case .noFreeSlot: return "no_free_slot"
+        case .sendBufferFull: return "send_buffer_full"
+        }
+    }
+}
+
+/// Counters of the media plane, written by the forwarding thread with relaxed atomic
+/// adds (no lock) and read by /metrics and the admin socket from any thread.
+public final class RelayCounters: Sendable {
+    public let packetsIn = Atomic<UInt64>(0)
+    public let bytesIn = Atomic<UInt64>(0)
+    public let packetsOut = Atomic<UInt64>(0)
+    public let bytesOut = Atomic<UInt64>(0)
+    public let rtpForwarded = Atomic<UInt64>(0)
+    public let rtcpReceived = Atomic<UInt64>(0)
+    public let rtcpMalformed = Atomic<UInt64>(0)
+    public let dtlsHandshakesCompleted = Atomic<UInt64>(0)
+    public let dtlsFailures = Atomic<UInt64>(0)
+    public let sessionsAdmitted = Atomic<UInt64>(0)
+    public let sessionsClosed = Atomic<UInt64>(0)
+    /// One counter per `DropReason`, allocated once (atomics cannot live in an array).
+    private nonisolated(unsafe) let drops: UnsafeMutablePointer<Atomic<UInt64>>
+
+    public init() {
+        drops = .allocate(capacity: DropReason.allCases.count)
+        for index in 0..<DropReason.allCases.count {
+            (drops + index).initialize(to: Atomic<UInt64>(0))
+        }
+    }
+
+    deinit {
+        drops.deinitialize(count: DropReason.allCases.count)
+        drops.deallocate()
+    }
+
+    @inline(__always)
+    public func drop(_ reason: DropReason) {
+        drops[reason.rawValue].add(1, ordering: .relaxed)
+    }
+
+    public func drops(_ reason: DropReason) -> UInt64 {
+        drops[reason.rawValue].load(ordering: .relaxed)
+    }
+}

@@ -1,0 +1,48 @@
+import Crypto
+import Wire
+
+/// DTLS records (RFC 6347) from a proven address drive that session's handshake. When it
+/// completes, the exported keys become the session's SRTP contexts (RFC 5764 4.2).
+extension RelayEngine {
+    func handleDTLS(length: Int, from peer: PeerAddress, now: UInt64) {
+        guard let session = byAddress[peer] else {
+            return counters.drop(.unknownAddress)
+        }
+        let datagram = Array(UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<length]))
+        let output = session.dtls.receive(datagram, now: now)
+        send(datagrams: output.datagrams, to: peer)
+        guard let event = output.event else { return }
+
+        switch event {
+        case .connected(let keys):
+            do {
+                let inbound = try SRTPContext(
+                    profile: keys.profile, key: keys.remoteKey, salt: keys.remoteSalt,
+                    direction: .inbound)
+                let outbound = try SRTPContext(
+                    profile: keys.profile, key: keys.localKey, salt: keys.localSalt,
+                    direction: .outbound)
+                session.transition(
+                    to: .connected(inbound: inbound, outbound: outbound),
+                    reason: "DTLS handshake completed")
+                counters.dtlsHandshakesCompleted.add(1, ordering: .relaxed)
+                Self.logger.info("media connected", [
+                    "session.id": session.id.rawValue, "peer.addr": peer.description,
+                    "srtp.profile": "\(keys.profile)",
+                ])
+            } catch {
+                counters.dtlsFailures.add(1, ordering: .relaxed)
+                Self.logger.warning(
+                    "SRTP setup failed", ["session.id": session.id.rawValue, "error": "\(error)"])
+                close(session, reason: "SRTP setup failed")
+            }
+        case .failed(let reason):
+            counters.dtlsFailures.add(1, ordering: .relaxed)
+            Self.logger.warning(
+                "DTLS handshake failed", ["session.id": session.id.rawValue, "error": reason])
+            close(session, reason: "DTLS handshake failed")
+        case .closed:
+            close(session, reason: "peer closed DTLS")
+        }
+    }
+}

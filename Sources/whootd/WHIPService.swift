@@ -1,0 +1,132 @@
+import Control
+import Crypto
+import HTTPEdge
+import Logging
+import Relay
+import Wire
+
+/// The WHIP edge (RFC 9725): turns an SDP offer and a join token into an admitted media
+/// session and an SDP answer, and ends sessions on DELETE.
+///
+/// Thread use: called on the HTTP server's threads, concurrently.
+final class WHIPService: @unchecked Sendable {
+    static let logger = Logger("whip")
+    static let iceAlphabet = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+    let control: ControlPlane
+    let relay: Relay
+    let dtlsFingerprint: [UInt8]
+    let candidateHost: String
+    /// Stops admitting during a drain.
+    var admitting = true
+
+    init(control: ControlPlane, relay: Relay, certificate: Certificate, candidateHost: String) {
+        self.control = control
+        self.relay = relay
+        self.dtlsFingerprint = certificate.fingerprint(.sha256)
+        self.candidateHost = candidateHost
+    }
+
+    func post(_ request: HTTPRequest) -> HTTPResponse {
+        let contentType = request.header("content-type") ?? ""
+        let mediaType = contentType.split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        guard mediaType == "application/sdp" else {
+            return .error(415, "Content-Type must be application/sdp")
+        }
+        guard let token = bearerToken(request) else {
+            return .error(401, "missing Authorization: Bearer <join token>")
+        }
+        guard admitting else { return .error(503, "the relay is shutting down") }
+        guard let text = String(validating: request.body, as: UTF8.self) else {
+            return .error(400, "the SDP offer is not valid UTF-8")
+        }
+
+        let offer: SessionDescription
+        let negotiated: NegotiatedSession
+        let ufrag = SecureRandom.string(length: 8, alphabet: Self.iceAlphabet)
+        let pwd = SecureRandom.string(length: 24, alphabet: Self.iceAlphabet)
+        do {
+            offer = try SessionDescription.parse(text)
+            negotiated = try SessionDescription.negotiate(
+                offer: offer, local: localParameters(ufrag: ufrag, pwd: pwd),
+                makeSSRC: { SSRC(UInt32.random(in: 1...UInt32.max)) })
+        } catch let error as SDPError {
+            return .error(error.kind == .malformed ? 400 : 422, error.message)
+        } catch {
+            return .error(400, "the SDP offer could not be read: \(error)")
+        }
+
+        let admission: Admission
+        do {
+            admission = try control.redeemJoinToken(token, now: unixMillis())
+        } catch {
+            Self.logger.notice(
+                "join refused", ["peer.addr": request.clientAddress, "error": "\(error)"])
+            return .error(401, "join token refused: \(error)")
+        }
+
+        let id = SessionID(SecureRandom.token(byteCount: 16))
+        relay.admit(plan(id: id, admission: admission, negotiated: negotiated,
+                         ufrag: ufrag, pwd: pwd))
+        Self.logger.info("session created", [
+            "session.id": id.rawValue, "tenant.id": "\(admission.tenant.rawValue)",
+            "channel.id": "\(admission.channel.rawValue)",
+            "member.id": "\(admission.member.rawValue)", "peer.addr": request.clientAddress,
+        ])
+        return HTTPResponse(
+            status: 201,
+            headers: [("Content-Type", "application/sdp"), ("Location", "/whip/\(id.rawValue)")],
+            body: Array(negotiated.answer.utf8))
+    }
+
+    func delete(_ id: String) -> HTTPResponse {
+        guard relay.remove(SessionID(id)) else { return .error(404, "no such session") }
+        return HTTPResponse(status: 200, headers: [], body: [])
+    }
+
+    private func bearerToken(_ request: HTTPRequest) -> String? {
+        guard let value = request.header("authorization") else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    private func localParameters(ufrag: String, pwd: String) -> LocalMediaParameters {
+        LocalMediaParameters(
+            iceUfrag: ufrag, icePwd: pwd,
+            fingerprint: .init(hash: .sha256, value: dtlsFingerprint),
+            candidates: [.init(host: candidateHost, port: relay.localAddress.port)])
+    }
+
+    private func plan(
+        id: SessionID, admission: Admission, negotiated: NegotiatedSession,
+        ufrag: String, pwd: String
+    ) -> SessionPlan {
+        let sending = negotiated.media.first { $0.accepted && $0.receivesFromPeer }
+        let slots = negotiated.media.filter { $0.accepted && $0.sendsToPeer }.compactMap {
+            media -> SlotPlan? in
+            guard let ssrc = media.localSSRC else { return nil }
+            return SlotPlan(
+                ssrc: ssrc, payloadType: media.payloadType, mid: media.mid,
+                midExtensionID: media.midExtensionID,
+                audioLevelExtensionID: media.audioLevelExtensionID)
+        }
+        return SessionPlan(
+            id: id, tenant: admission.tenant, channel: admission.channel,
+            member: admission.member, localUfrag: ufrag, localPwd: Secret(pwd),
+            remoteUfrag: negotiated.remoteIceUfrag,
+            dtlsRole: negotiated.localDTLSRole == .client ? .client : .server,
+            remoteFingerprints: negotiated.remoteFingerprints.map {
+                RemoteFingerprint(hash: $0.hash, value: $0.value)
+            },
+            incoming: sending.map {
+                IncomingStream(payloadType: $0.payloadType,
+                               audioLevelExtensionID: $0.audioLevelExtensionID)
+            },
+            slots: slots)
+    }
+}
