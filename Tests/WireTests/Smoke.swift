@@ -1,3 +1,0 @@
-import Testing
-
-@Test func WireTestsBuilds() { #expect(Bool(true)) }
