@@ -42,46 +42,22 @@ struct OutgoingSlot {
 }
 
 extension OutgoingSlot {
-    /// Writes this slot's RTP header (RFC 3550 5.1) into `buffer`, with a one-byte header
-    /// extension block (RFC 8285 4.2) carrying the audio level (RFC 6464) and the mid
-    /// (RFC 8843 15.2) when negotiated. Returns the header length in bytes.
+    /// Writes this slot's RTP header into `buffer`, with the audio level (RFC 6464) and
+    /// the mid (RFC 8843 15.2) as one-byte extensions when negotiated. Returns the header
+    /// length in bytes, or nil when the buffer is too small.
     func writeHeader(
         into buffer: UnsafeMutableRawBufferPointer, marker: Bool, sequence: UInt16,
-        timestamp: UInt32, audioLevel: UInt8?
-    ) -> Int {
-        buffer[1] = (marker ? 0x80 : 0) | (plan.payloadType.rawValue & 0x7F)
-        buffer.storeBytes(of: sequence.bigEndian, toByteOffset: 2, as: UInt16.self)
-        buffer.storeBytes(of: timestamp.bigEndian, toByteOffset: 4, as: UInt32.self)
-        buffer.storeBytes(of: plan.ssrc.rawValue.bigEndian, toByteOffset: 8, as: UInt32.self)
-
-        var offset = 16
-        if let id = plan.audioLevelExtensionID, let level = audioLevel, id > 0, id < 15 {
-            buffer[offset] = id << 4
-            buffer[offset + 1] = level
-            offset += 2
+        timestamp: UInt32, audioLevel: (voice: Bool, level: UInt8)?
+    ) -> Int? {
+        var writer = RTPHeaderWriter(
+            payloadType: plan.payloadType, marker: marker, sequence: sequence,
+            timestamp: timestamp, ssrc: plan.ssrc)
+        if let id = plan.midExtensionID, let mid = plan.mid {
+            writer.mid = (id, mid)
         }
-        if let id = plan.midExtensionID, let mid = plan.mid, id > 0, id < 15,
-            !mid.isEmpty, mid.utf8.count <= 16
-        {
-            buffer[offset] = id << 4 | UInt8(mid.utf8.count - 1)
-            offset += 1
-            for byte in mid.utf8 {
-                buffer[offset] = byte
-                offset += 1
-            }
+        if let id = plan.audioLevelExtensionID, let level = audioLevel {
+            writer.audioLevel = (id, level.voice, level.level)
         }
-        guard offset > 16 else {
-            buffer[0] = 0x80
-            return 12
-        }
-        while (offset - 16) % 4 != 0 {
-            buffer[offset] = 0
-            offset += 1
-        }
-        buffer[0] = 0x90
-        buffer.storeBytes(of: UInt16(0xBEDE).bigEndian, toByteOffset: 12, as: UInt16.self)
-        let words = UInt16((offset - 16) / 4)
-        buffer.storeBytes(of: words.bigEndian, toByteOffset: 14, as: UInt16.self)
-        return offset
+        return writer.write(into: buffer)
     }
 }

@@ -40,14 +40,14 @@ extension RelayEngine {
             return counters.drop(.malformed)
         }
         guard let incoming = session.plan.incoming,
-            header.payloadType == incoming.payloadType.rawValue
+            header.payloadType == incoming.payloadType
         else {
             return counters.drop(.unexpectedPayloadType)
         }
 
-        var level: UInt8? = nil
+        var level: (voice: Bool, level: UInt8)? = nil
         if let id = incoming.audioLevelExtensionID {
-            level = header.audioLevel(id: id, in: packet)?.level
+            level = header.audioLevel(id: id, in: packet)
         }
         session.lastSpokeAt = now
         let payload = UnsafeRawBufferPointer(
@@ -70,15 +70,17 @@ extension RelayEngine {
         }
         counters.rtcpReceived.add(1, ordering: .relaxed)
         session.lastConsentAt = max(session.lastConsentAt, now &- Self.consentTimeoutMs / 2)
-        let result = RTCPPacket.validateCompound(UnsafeRawBufferPointer(start: base, count: plainLength))
-        if !result {
+        // TODO: RTCP is parsed and checked but not yet used (receiver reports feed no
+        // statistics); sender and receiver reports of our own come with the forwarding core.
+        let parsed = RTCPPacket.parseCompound(UnsafeRawBufferPointer(start: base, count: plainLength))
+        if parsed.malformed > 0 || parsed.packets.first?.isReport != true {
             counters.rtcpMalformed.add(1, ordering: .relaxed)
         }
     }
 
     /// Sends one speaker's frame to every other connected session in the room.
     private func forward(
-        _ payload: UnsafeRawBufferPointer, marker: Bool, timestamp: UInt32, level: UInt8?,
+        _ payload: UnsafeRawBufferPointer, marker: Bool, timestamp: UInt32, level: (voice: Bool, level: UInt8)?,
         from speaker: MediaSession, now: UInt64
     ) {
         let key = RoomKey(tenant: speaker.plan.tenant, channel: speaker.plan.channel)
@@ -118,15 +120,16 @@ extension RelayEngine {
     }
 
     private func writeAndSend(
-        _ payload: UnsafeRawBufferPointer, marker: Bool, timestamp: UInt32, level: UInt8?,
+        _ payload: UnsafeRawBufferPointer, marker: Bool, timestamp: UInt32, level: (voice: Bool, level: UInt8)?,
         slot index: Int, of listener: MediaSession, outbound: SRTPContext,
         to address: PeerAddress, now: UInt64
     ) {
         let outTimestamp = timestamp &+ listener.slots[index].timestampOffset
         let sequence = listener.slots[index].nextSequence
-        let headerLength = listener.slots[index].writeHeader(
+        guard let headerLength = listener.slots[index].writeHeader(
             into: sendBuffer, marker: marker, sequence: sequence, timestamp: outTimestamp,
             audioLevel: level)
+        else { return counters.drop(.malformed) }
         let total = headerLength + payload.count
         guard total + Self.trailerRoom <= sendBuffer.count, let base = sendBuffer.baseAddress
         else { return counters.drop(.malformed) }
