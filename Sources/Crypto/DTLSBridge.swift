@@ -83,6 +83,6 @@ let dtlsVerifyCallback: @convention(c) (Int32, OpaquePointer?) -> Int32 = { _, s
 let dtlsTimerCallback: @convention(c) (OpaquePointer?, UInt32) -> UInt32 = { ssl, previous in
     let initial = DTLSLink.from(ssl: ssl)?.initialTimeoutMicroseconds ?? 1_000_000
     guard previous > 0 else { return initial }
-    return min(previous.multipliedReportingOverflow(by: 2).partialValue,
-        DTLSLink.maximumTimeoutMicroseconds)
+    let maximum = DTLSLink.maximumTimeoutMicroseconds
+    return previous >= maximum / 2 ? maximum : previous * 2
 }
