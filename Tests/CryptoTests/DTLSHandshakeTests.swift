@@ -18,6 +18,18 @@ import Testing
         #expect(client.localKey.reveal.count == 16)
     }
 
+    @Test func keyingMaterialNeverPrintsItsKeys() throws {
+        let harness = try DTLSHarness()
+        harness.start()
+        harness.pump()
+
+        let material = try #require(harness.clientMaterial)
+        let printed = "\(material) \(String(reflecting: material)) \(harness.clientEvents)"
+        #expect(printed.contains("<redacted>"))
+        #expect(!printed.contains("\(material.localKey.reveal)"))
+        #expect(!printed.contains(Hex.encode(material.localKey.reveal)))
+    }
+
     @Test func gcmIsSelectedWhenBothOfferIt() throws {
         let harness = try DTLSHarness()
         harness.start()
