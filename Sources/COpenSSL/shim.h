@@ -12,6 +12,8 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/kdf.h>
+#include <openssl/x509v3.h>
+#include <openssl/srtp.h>
 
 /* Macros that Swift cannot import, as functions. */
 static inline long whoot_BIO_set_mem_eof_return(BIO *b, long v) {
@@ -35,4 +37,10 @@ static inline long whoot_SSL_set_mtu(SSL *s, long mtu) { return SSL_set_mtu(s, m
 static inline int whoot_DTLS_VERSION(void) { return DTLS1_2_VERSION; }
 static inline int whoot_TLS1_2_VERSION(void) { return TLS1_2_VERSION; }
 static inline unsigned long whoot_SSL_OP_NO_QUERY_MTU(void) { return SSL_OP_NO_QUERY_MTU; }
+static inline long whoot_BIO_reset(BIO *b) { return BIO_reset(b); }
+static inline unsigned long whoot_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
+/* Builds a subjectAltName extension from an OpenSSL config string ("DNS:a,IP:b"). */
+static inline X509_EXTENSION *whoot_subject_alt_name(const char *value) {
+    return X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, value);
+}
 #endif

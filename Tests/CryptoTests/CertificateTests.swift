@@ -1,0 +1,96 @@
+import Crypto
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite struct CertificateTests {
+    @Test func pemRoundTripKeepsTheFingerprint() throws {
+        let original = try Certificate.generateSelfSigned(
+            commonName: "whootd", subjectAltNames: ["localhost", "127.0.0.1", "::1"])
+        let copy = try Certificate(pem: original.pem.reveal)
+
+        #expect(copy.fingerprint(.sha256) == original.fingerprint(.sha256))
+        #expect(copy.certificatePEM.hasPrefix("-----BEGIN CERTIFICATE-----"))
+        #expect(copy.privateKeyPEM.reveal.contains("BEGIN PRIVATE KEY"))
+        #expect("\(copy.pem)" == "<redacted>")
+    }
+
+    @Test func fingerprintLengthsFollowTheHash() throws {
+        let certificate = try Certificate.generateSelfSigned(commonName: "x")
+        for hash in [HashFunction.sha256, .sha384, .sha512] {
+            #expect(certificate.fingerprint(hash).count == hash.length)
+        }
+        let der = try Certificate.generateSelfSigned(commonName: "x")
+        #expect(der.fingerprint(.sha256) != certificate.fingerprint(.sha256))
+    }
+
+    @Test func pemWithForeignKeyIsRefused() throws {
+        let a = try Certificate.generateSelfSigned(commonName: "a")
+        let b = try Certificate.generateSelfSigned(commonName: "b")
+        #expect(throws: CryptoError.self) {
+            _ = try Certificate(pem: a.certificatePEM + b.privateKeyPEM.reveal)
+        }
+        #expect(throws: CryptoError.self) { _ = try Certificate(pem: a.certificatePEM) }
+    }
+
+    @Test func subjectAltNameThatIsNeitherNameNorAddressIsRefused() {
+        #expect(throws: CryptoError.self) {
+            _ = try Certificate.generateSelfSigned(commonName: "x", subjectAltNames: ["a,b"])
+        }
+    }
+
+    @Test func loadOrCreateWritesAPrivateFileAndReadsItBack() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/dtls.pem"
+        let created = try Certificate.loadOrCreate(
+            path: path, commonName: "whootd", subjectAltNames: ["localhost"])
+
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        let loaded = try Certificate.loadOrCreate(
+            path: path, commonName: "ignored", subjectAltNames: [])
+        #expect(loaded.fingerprint(.sha256) == created.fingerprint(.sha256))
+    }
+
+    @Test func loadOrCreateRefusesAKeyFileOthersCanRead() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/dtls.pem"
+        _ = try Certificate.loadOrCreate(path: path, commonName: "w", subjectAltNames: [])
+        #expect(chmod(path, 0o644) == 0)
+
+        let error = try #require(throws: CryptoError.self) {
+            _ = try Certificate.loadOrCreate(path: path, commonName: "w", subjectAltNames: [])
+        }
+        #expect(error.reason.contains("0644"))
+        #expect(error.reason.contains("chmod 600"))
+    }
+}
+
+/// A fresh directory under /tmp, removed with its files when released.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/whoot-crypto-XXXXXX".utf8CString)
+        guard let result = mkdtemp(&template) else {
+            throw CryptoError("mkdtemp", reason: String(cString: strerror(errno)))
+        }
+        path = String(cString: result)
+    }
+
+    deinit {
+        if let directory = opendir(path) {
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+                }
+                if name != "." && name != ".." { unlink(path + "/" + name) }
+            }
+            closedir(directory)
+        }
+        rmdir(path)
+    }
+}
