@@ -8,7 +8,7 @@ final class DTLSLink {
     /// datagram, as on a UDP socket.
     var outgoing: [[UInt8]] = []
     /// The fingerprints from the remote SDP; the peer's leaf certificate must match one.
-    let expected: [RemoteFingerprint]
+    let expected: [CertificateFingerprint]
     /// Set when the verify callback rejected the peer certificate for its fingerprint.
     var fingerprintRejected = false
     /// First retransmission timeout in microseconds; doubled on each expiry (RFC 6347
@@ -16,7 +16,7 @@ final class DTLSLink {
     let initialTimeoutMicroseconds: UInt32
     static let maximumTimeoutMicroseconds: UInt32 = 60_000_000
 
-    init(expected: [RemoteFingerprint], initialTimeoutMicroseconds: UInt32) {
+    init(expected: [CertificateFingerprint], initialTimeoutMicroseconds: UInt32) {
         self.expected = expected
         self.initialTimeoutMicroseconds = initialTimeoutMicroseconds
     }
@@ -25,7 +25,7 @@ final class DTLSLink {
     func matches(_ x509: OpaquePointer) -> Bool {
         expected.contains { fingerprint in
             let actual = Certificate.fingerprint(of: x509, fingerprint.hash)
-            return !actual.isEmpty && Digest.constantTimeEqual(actual, fingerprint.value)
+            return !actual.isEmpty && Digest.constantTimeEqual(actual, fingerprint.bytes)
         }
     }
 

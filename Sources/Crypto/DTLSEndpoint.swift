@@ -39,7 +39,7 @@ public final class DTLSEndpoint {
     ///   - initialRetransmitTimeoutMilliseconds: first handshake retransmission timeout,
     ///     doubled per expiry up to 60 s (RFC 6347 4.2.4.1 suggests 1000).
     public init(
-        role: DTLSRole, context: DTLSContext, remoteFingerprints: [RemoteFingerprint],
+        role: DTLSRole, context: DTLSContext, remoteFingerprints: [CertificateFingerprint],
         initialRetransmitTimeoutMilliseconds: UInt32 = 1000
     ) throws {
         guard !remoteFingerprints.isEmpty else {
@@ -75,7 +75,7 @@ public final class DTLSEndpoint {
 
     /// Builds a private `DTLSContext`; prefer sharing one context among many endpoints.
     public convenience init(
-        role: DTLSRole, certificate: Certificate, remoteFingerprints: [RemoteFingerprint],
+        role: DTLSRole, certificate: Certificate, remoteFingerprints: [CertificateFingerprint],
         profiles: [SRTPProfile] = SRTPProfile.preferenceOrder
     ) throws {
         let context = try DTLSContext(certificate: certificate, profiles: profiles)

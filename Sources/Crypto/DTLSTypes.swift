@@ -6,16 +6,16 @@ public enum DTLSRole: Sendable, Equatable {
     case server
 }
 
-/// One `a=fingerprint` line of the remote SDP (RFC 8122 5): the hash of the certificate
-/// the peer must present.
-public struct RemoteFingerprint: Sendable, Equatable {
+/// A certificate fingerprint (RFC 8122 5): the hash function and the digest bytes (hex
+/// decoded, so upper or lower case in SDP is irrelevant). One `a=fingerprint` line of the
+/// remote SDP names the certificate the peer must present.
+public struct CertificateFingerprint: Sendable, Equatable {
     public var hash: HashFunction
-    /// The raw digest bytes (hex decoded, so upper or lower case in SDP is irrelevant).
-    public var value: [UInt8]
+    public var bytes: [UInt8]
 
-    public init(hash: HashFunction, value: [UInt8]) {
+    public init(hash: HashFunction, bytes: [UInt8]) {
         self.hash = hash
-        self.value = value
+        self.bytes = bytes
     }
 }
 

@@ -17,7 +17,7 @@ public final class Relay: @unchecked Sendable {
     private let commands: CommandQueue
     private var thread: OSThread?
     /// Live sessions by id, with their owners, for DELETE and revocation lookups.
-    private let registry = Mutex<[SessionID: SessionPlan]>([:])
+    private let registry = SessionRegistry()
 
     /// Binds the media UDP port; `certificate` is the DTLS identity whose fingerprint goes
     /// into every SDP answer.
@@ -25,9 +25,10 @@ public final class Relay: @unchecked Sendable {
         socket = try UDPSocket(bind: address)
         commands = CommandQueue()
         engine = RelayEngine(
-            socket: socket, certificate: certificate, counters: counters, commands: commands)
+            socket: socket, dtlsContext: try DTLSContext(certificate: certificate),
+            counters: counters, commands: commands)
         engine.onClose = { [registry] id in
-            _ = registry.withLock { $0.removeValue(forKey: id) }
+            _ = registry.plans.withLock { $0.removeValue(forKey: id) }
         }
     }
 
@@ -47,14 +48,14 @@ public final class Relay: @unchecked Sendable {
 
     /// Hands an admitted session to the forwarding thread.
     public func admit(_ plan: SessionPlan) {
-        registry.withLock { $0[plan.id] = plan }
+        registry.plans.withLock { $0[plan.id] = plan }
         counters.sessionsAdmitted.add(1, ordering: .relaxed)
         commands.push(.admit(plan))
     }
 
     /// Ends a session (WHIP DELETE). Returns false when no such session is live.
     public func remove(_ id: SessionID) -> Bool {
-        let existed = registry.withLock { $0.removeValue(forKey: id) != nil }
+        let existed = registry.plans.withLock { $0.removeValue(forKey: id) != nil }
         if existed { commands.push(.remove(id)) }
         return existed
     }
@@ -63,7 +64,7 @@ public final class Relay: @unchecked Sendable {
     /// With `channel`, only the sessions in that channel.
     @discardableResult
     public func dropMember(tenant: TenantID, member: MemberID, channel: ChannelID? = nil) -> Int {
-        let ids = registry.withLock { sessions in
+        let ids = registry.plans.withLock { sessions in
             sessions.values.filter {
                 $0.tenant == tenant && $0.member == member
                     && (channel == nil || $0.channel == channel)
@@ -76,7 +77,7 @@ public final class Relay: @unchecked Sendable {
     /// Ends every live session in a channel (the channel was deleted).
     @discardableResult
     public func dropChannel(tenant: TenantID, channel: ChannelID) -> Int {
-        let ids = registry.withLock { sessions in
+        let ids = registry.plans.withLock { sessions in
             sessions.values.filter { $0.tenant == tenant && $0.channel == channel }.map(\.id)
         }
         for id in ids { _ = remove(id) }
@@ -85,8 +86,15 @@ public final class Relay: @unchecked Sendable {
 
     /// Live sessions, for the admin socket and metrics.
     public func sessions() -> [SessionPlan] {
-        registry.withLock { Array($0.values) }
+        registry.plans.withLock { Array($0.values) }
     }
+}
+
+/// The plans of live sessions, shared by the forwarding thread (which removes closed
+/// ones) and callers of `Relay` (which add and look up). Touched per session, never per
+/// packet.
+final class SessionRegistry: Sendable {
+    let plans = Mutex<[SessionID: SessionPlan]>([:])
 }
 
 /// Commands from other threads to the forwarding thread.

@@ -9,7 +9,11 @@ extension RelayEngine {
             return counters.drop(.unknownAddress)
         }
         let datagram = Array(UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<length]))
-        let output = session.dtls.receive(datagram, now: now)
+        apply(session.dtls.receive(datagram, now: .milliseconds(now)), to: session, peer: peer)
+    }
+
+    /// Sends what the DTLS endpoint produced and acts on its event.
+    func apply(_ output: DTLSOutput, to session: MediaSession, peer: PeerAddress) {
         send(datagrams: output.datagrams, to: peer)
         guard let event = output.event else { return }
 

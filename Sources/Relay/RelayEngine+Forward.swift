@@ -29,11 +29,10 @@ extension RelayEngine {
 
         let plainLength: Int
         do {
-            plainLength = try inbound.unprotectRTP(base, length: length)
-        } catch let error as SRTPError {
-            return counters.drop(error.isReplay ? .srtpReplay : .srtpAuthFailure)
+            plainLength = try inbound.unprotectRTP(
+                base, length: length, capacity: receiveBuffer.count)
         } catch {
-            return counters.drop(.srtpAuthFailure)
+            return counters.drop(error == .replayFail ? .srtpReplay : .srtpAuthFailure)
         }
         let packet = UnsafeRawBufferPointer(start: base, count: plainLength)
         guard let header = RTPHeaderView.parse(packet) else {
@@ -62,11 +61,10 @@ extension RelayEngine {
         guard let base = receiveBuffer.baseAddress else { return }
         let plainLength: Int
         do {
-            plainLength = try inbound.unprotectRTCP(base, length: length)
-        } catch let error as SRTPError {
-            return counters.drop(error.isReplay ? .srtpReplay : .srtpAuthFailure)
+            plainLength = try inbound.unprotectRTCP(
+                base, length: length, capacity: receiveBuffer.count)
         } catch {
-            return counters.drop(.srtpAuthFailure)
+            return counters.drop(error == .replayFail ? .srtpReplay : .srtpAuthFailure)
         }
         counters.rtcpReceived.add(1, ordering: .relaxed)
         session.lastConsentAt = max(session.lastConsentAt, now &- Self.consentTimeoutMs / 2)

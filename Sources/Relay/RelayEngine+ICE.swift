@@ -70,6 +70,6 @@ extension RelayEngine {
         byAddress[peer] = session
         guard case .awaitingICE = session.state else { return }
         session.transition(to: .handshaking, reason: "ICE check succeeded")
-        send(datagrams: session.dtls.start(now: now), to: peer)
+        apply(session.dtls.start(now: .milliseconds(now)), to: session, peer: peer)
     }
 }

@@ -26,7 +26,7 @@ final class RelayEngine {
     static let bufferBytes = 2048
 
     let socket: UDPSocket
-    let dtlsContext: Certificate
+    let dtlsContext: DTLSContext
     let counters: RelayCounters
     let commands: CommandQueue
     var onClose: ((SessionID) -> Void)?
@@ -42,11 +42,11 @@ final class RelayEngine {
     private var running = true
     private var lastSweepAt: UInt64 = 0
 
-    init(socket: UDPSocket, certificate: Certificate, counters: RelayCounters,
+    init(socket: UDPSocket, dtlsContext: DTLSContext, counters: RelayCounters,
          commands: CommandQueue)
     {
         self.socket = socket
-        self.dtlsContext = certificate
+        self.dtlsContext = dtlsContext
         self.counters = counters
         self.commands = commands
         receiveBuffer = .allocate(byteCount: Self.bufferBytes, alignment: 16)
@@ -124,7 +124,7 @@ final class RelayEngine {
         let dtls: DTLSEndpoint
         do {
             dtls = try DTLSEndpoint(
-                role: plan.dtlsRole, certificate: dtlsContext,
+                role: plan.dtlsRole, context: dtlsContext,
                 remoteFingerprints: plan.remoteFingerprints)
         } catch {
             Self.logger.error(
@@ -168,9 +168,9 @@ final class RelayEngine {
     private func runTimers(now: UInt64) {
         for session in sessions.values {
             guard case .handshaking = session.state, let deadline = session.dtls.nextTimeout(),
-                deadline <= now, let address = session.address
+                deadline.milliseconds <= now, let address = session.address
             else { continue }
-            send(datagrams: session.dtls.handleTimeout(now: now), to: address)
+            apply(session.dtls.handleTimeout(now: .milliseconds(now)), to: session, peer: address)
         }
         guard now &- lastSweepAt >= 1000 else { return }
         lastSweepAt = now

@@ -15,7 +15,7 @@ public struct SessionPlan: Sendable {
     public var localPwd: Secret<String>
     public var remoteUfrag: String
 
-    public var dtlsRole: Crypto.DTLSRole
+    public var dtlsRole: DTLSRole
     public var remoteFingerprints: [CertificateFingerprint]
 
     /// The peer's audio towards us, if any m-line lets it send.
@@ -26,7 +26,7 @@ public struct SessionPlan: Sendable {
     public init(
         id: SessionID, tenant: TenantID, channel: ChannelID, member: MemberID,
         localUfrag: String, localPwd: Secret<String>, remoteUfrag: String,
-        dtlsRole: Crypto.DTLSRole, remoteFingerprints: [CertificateFingerprint],
+        dtlsRole: DTLSRole, remoteFingerprints: [CertificateFingerprint],
         incoming: IncomingStream?, slots: [SlotPlan]
     ) {
         self.id = id

@@ -1,3 +1,5 @@
+import CLinux
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -19,7 +21,7 @@ final class OSThread {
         let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
         let created = pthread_create(&handle, nil, { raw in
             let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            _ = pthread_setname_np(pthread_self(), String(box.name.prefix(15)))
+            whoot_set_thread_name(box.name)
             box.body()
             return nil
         }, box)

@@ -1,4 +1,5 @@
 import Control
+import Foundation
 import Crypto
 import HTTPEdge
 import Logging
@@ -50,7 +51,7 @@ final class WHIPService: @unchecked Sendable {
         let pwd = SecureRandom.string(length: 24, alphabet: Self.iceAlphabet)
         do {
             offer = try SessionDescription.parse(text)
-            negotiated = try SessionDescription.negotiate(
+            negotiated = try NegotiatedSession.negotiate(
                 offer: offer, local: localParameters(ufrag: ufrag, pwd: pwd),
                 makeSSRC: { SSRC(UInt32.random(in: 1...UInt32.max)) })
         } catch let error as SDPError {
@@ -98,8 +99,8 @@ final class WHIPService: @unchecked Sendable {
     private func localParameters(ufrag: String, pwd: String) -> LocalMediaParameters {
         LocalMediaParameters(
             iceUfrag: ufrag, icePwd: pwd,
-            fingerprint: .init(hash: .sha256, value: dtlsFingerprint),
-            candidates: [.init(host: candidateHost, port: relay.localAddress.port)])
+            fingerprint: CertificateFingerprint(hash: .sha256, bytes: dtlsFingerprint),
+            candidates: [Candidate(ip: candidateHost, port: relay.localAddress.port)])
     }
 
     private func plan(
@@ -109,9 +110,11 @@ final class WHIPService: @unchecked Sendable {
         let sending = negotiated.media.first { $0.accepted && $0.receivesFromPeer }
         let slots = negotiated.media.filter { $0.accepted && $0.sendsToPeer }.compactMap {
             media -> SlotPlan? in
-            guard let ssrc = media.localSSRC else { return nil }
+            guard let ssrc = media.localSSRC, let payloadType = media.payloadType else {
+                return nil
+            }
             return SlotPlan(
-                ssrc: ssrc, payloadType: media.payloadType, mid: media.mid,
+                ssrc: ssrc, payloadType: payloadType, mid: media.mid,
                 midExtensionID: media.midExtensionID,
                 audioLevelExtensionID: media.audioLevelExtensionID)
         }
@@ -119,13 +122,15 @@ final class WHIPService: @unchecked Sendable {
             id: id, tenant: admission.tenant, channel: admission.channel,
             member: admission.member, localUfrag: ufrag, localPwd: Secret(pwd),
             remoteUfrag: negotiated.remoteIceUfrag,
-            dtlsRole: negotiated.localDTLSRole == .client ? .client : .server,
+            dtlsRole: negotiated.localDTLSRole,
             remoteFingerprints: negotiated.remoteFingerprints.map {
-                RemoteFingerprint(hash: $0.hash, value: $0.value)
+                CertificateFingerprint(hash: $0.hash, bytes: $0.value)
             },
-            incoming: sending.map {
-                IncomingStream(payloadType: $0.payloadType,
-                               audioLevelExtensionID: $0.audioLevelExtensionID)
+            incoming: sending.flatMap { media in
+                media.payloadType.map {
+                    IncomingStream(payloadType: $0,
+                                   audioLevelExtensionID: media.audioLevelExtensionID)
+                }
             },
             slots: slots)
     }

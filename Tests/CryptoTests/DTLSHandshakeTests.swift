@@ -55,7 +55,7 @@ import Testing
     @Test func serverRejectsClientWhoseCertificateIsNotInTheSDP() throws {
         let stranger = try Certificate.generateSelfSigned(commonName: "stranger")
         let harness = try DTLSHarness(serverExpects: { _ in
-            [RemoteFingerprint(hash: .sha256, value: stranger.fingerprint(.sha256))]
+            [CertificateFingerprint(hash: .sha256, bytes: stranger.fingerprint(.sha256))]
         })
         harness.start()
         harness.pump()
@@ -72,7 +72,7 @@ import Testing
         let harness = try DTLSHarness(clientExpects: { server in
             var wrong = server.fingerprint(.sha256)
             wrong[0] ^= 1
-            return [RemoteFingerprint(hash: .sha256, value: wrong)]
+            return [CertificateFingerprint(hash: .sha256, bytes: wrong)]
         })
         harness.start()
         harness.pump()
@@ -86,7 +86,7 @@ import Testing
     @Test(arguments: [HashFunction.sha384, .sha512])
     func strongerFingerprintAloneIsAccepted(_ hash: HashFunction) throws {
         let expect: DTLSHarness.Expectation = { certificate in
-            [RemoteFingerprint(hash: hash, value: certificate.fingerprint(hash))]
+            [CertificateFingerprint(hash: hash, bytes: certificate.fingerprint(hash))]
         }
         let harness = try DTLSHarness(clientExpects: expect, serverExpects: expect)
         harness.start()
@@ -99,8 +99,8 @@ import Testing
     @Test func anyMatchingFingerprintAmongSeveralIsAccepted() throws {
         let harness = try DTLSHarness(serverExpects: { client in
             [
-                RemoteFingerprint(hash: .sha256, value: [UInt8](repeating: 0, count: 32)),
-                RemoteFingerprint(hash: .sha512, value: client.fingerprint(.sha512)),
+                CertificateFingerprint(hash: .sha256, bytes: [UInt8](repeating: 0, count: 32)),
+                CertificateFingerprint(hash: .sha512, bytes: client.fingerprint(.sha512)),
             ]
         })
         harness.start()

@@ -13,10 +13,10 @@ final class DTLSHarness {
     var toServer: [[UInt8]] = []
     var toClient: [[UInt8]] = []
 
-    typealias Expectation = (Certificate) -> [RemoteFingerprint]
+    typealias Expectation = (Certificate) -> [CertificateFingerprint]
 
     static let sha256: Expectation = { certificate in
-        [RemoteFingerprint(hash: .sha256, value: certificate.fingerprint(.sha256))]
+        [CertificateFingerprint(hash: .sha256, bytes: certificate.fingerprint(.sha256))]
     }
 
     init(

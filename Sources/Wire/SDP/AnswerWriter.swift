@@ -1,3 +1,5 @@
+import Crypto
+
 /// Writes the SDP answer text (RFC 8866, JSEP RFC 8829 5.3), always with CRLF line ends.
 ///
 /// Transport attributes (ICE credentials, fingerprint, setup, ice-lite) are written once at

@@ -1,3 +1,5 @@
+import Crypto
+
 /// A host candidate whoot offers in its answer (RFC 8839 5.1). ICE-lite agents have
 /// only host candidates.
 public struct Candidate: Equatable, Sendable {
@@ -34,14 +36,6 @@ public struct LocalMediaParameters: Sendable {
         self.fingerprint = fingerprint
         self.candidates = candidates
     }
-}
-
-/// Which end of the DTLS handshake whoot plays (RFC 8842 5).
-public enum DTLSRole: Sendable {
-    /// whoot sends the ClientHello (`a=setup:active` in the answer).
-    case client
-    /// whoot waits for the ClientHello (`a=setup:passive` in the answer).
-    case server
 }
 
 /// The outcome for one m-line of the offer, in offer order.

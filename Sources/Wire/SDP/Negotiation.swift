@@ -1,3 +1,5 @@
+import Crypto
+
 /// What the offer says about one m-line, before whoot decides to accept it.
 struct OfferedMedia {
     var index: Int

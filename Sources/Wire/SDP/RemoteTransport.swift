@@ -1,3 +1,5 @@
+import Crypto
+
 /// The peer's ICE credentials, fingerprints and DTLS role, read from the first accepted
 /// m-line with session-level values as the fallback (RFC 8839 5.4, RFC 8842 5).
 struct RemoteTransport {

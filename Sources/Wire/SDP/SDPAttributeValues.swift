@@ -1,15 +1,7 @@
 import Crypto
 
-/// A certificate fingerprint (RFC 8122 5): the hash function and the digest bytes.
-public struct CertificateFingerprint: Equatable, Sendable {
-    public var hash: HashFunction
-    public var bytes: [UInt8]
-
-    public init(hash: HashFunction, bytes: [UInt8]) {
-        self.hash = hash
-        self.bytes = bytes
-    }
-
+/// How a fingerprint reads in SDP (RFC 8122 5).
+extension CertificateFingerprint {
     /// The attribute value: `sha-256 AB:CD:...` with upper-case hex.
     public var sdpValue: String {
         "\(hash.rawValue) " + Hex.encode(bytes, separator: ":", upper: true)

@@ -1,3 +1,5 @@
+import Crypto
+
 /// Why an SDP offer could not be parsed or answered.
 ///
 /// `kind` tells the HTTP edge which status to send: a `.malformed` offer is the client's

@@ -1,3 +1,5 @@
+import Crypto
+
 /// One `a=` line: `a=name` or `a=name:value` (RFC 8866 5.13).
 public struct SDPAttribute: Equatable, Sendable {
     public var name: String
