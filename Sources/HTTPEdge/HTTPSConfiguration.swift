@@ -92,3 +92,18 @@ public struct HTTPSServerError: Error, CustomStringConvertible, Equatable {
 
     public var description: String { message }
 }
+
+/// Printing or dumping a configuration never shows the certificate or the key.
+extension HTTPSConfiguration: CustomStringConvertible, CustomReflectable {
+    public var description: String {
+        "HTTPSConfiguration(\(ListenSocket.display(host: host, port: port)), "
+            + "maxBodyBytes: \(maxBodyBytes), maxConnections: \(maxConnections), "
+            + "perIPConnectionLimit: \(perIPConnectionLimit), "
+            + "connectionTimeoutSeconds: \(connectionTimeoutSeconds), "
+            + "threadPoolSize: \(threadPoolSize), privateKeyPEM: <redacted>)"
+    }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["description": description])
+    }
+}

@@ -48,3 +48,13 @@ import Testing
         #expect(merged.last! == ("X-Request-Id", "abc"))
     }
 }
+
+@Test func printedConfigurationRedactsTheKey() {
+    let configuration = testConfiguration()
+    var dumped = ""
+    dump(configuration, to: &dumped)
+
+    #expect(!"\(configuration)".contains("PRIVATE KEY"))
+    #expect(!dumped.contains("PRIVATE KEY"))
+    #expect("\(configuration)".contains("127.0.0.1:0"))
+}
