@@ -1,1 +1,0 @@
-// HTTPEdge module.

@@ -1,0 +1,115 @@
+import CMicroHTTPD
+import Foundation
+
+/// The C entry points handed to libmicrohttpd. None captures context: each finds its Swift
+/// object through the `cls` / `con_cls` pointers. They run on libmicrohttpd's threads.
+enum MHDCallbacks {
+    /// Called several times per request: once after the headers (creates the
+    /// `RequestState`), once per chunk of body, and once when the body is complete (runs
+    /// the handler and queues its response).
+    static let access: MHD_AccessHandlerCallback = {
+        cls, connection, url, method, _, uploadData, uploadSize, slot in
+        guard let cls, let connection, let uploadSize, let slot else { return .NO }
+        let context = Unmanaged<CallbackContext>.fromOpaque(cls).takeUnretainedValue()
+
+        guard let existing = slot.pointee else {
+            let state = RequestState(requestID: RequestState.makeRequestID())
+            slot.pointee = Unmanaged.passRetained(state).toOpaque()
+            if declaredLength(connection, exceeds: context.maxBodyBytes) {
+                return ResponseWriter.send(tooLargeResponse(context), state, connection)
+            }
+            return .YES
+        }
+        let state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
+
+        let count = uploadSize.pointee
+        if count > 0 {
+            uploadSize.pointee = 0
+            let keep = state.receive(uploadData, count: count, limit: context.maxBodyBytes)
+            return keep ? .YES : .NO
+        }
+        if state.tooLarge {
+            return ResponseWriter.send(tooLargeResponse(context), state, connection)
+        }
+
+        let request = HTTPRequest(
+            method: method.map { String(cString: $0) } ?? "",
+            path: url.map { String(cString: $0) } ?? "/",
+            query: collect(connection, .GET_ARGUMENT_KIND, lowerCaseKeys: false),
+            headers: collect(connection, .HEADER_KIND, lowerCaseKeys: true),
+            body: state.body,
+            clientAddress: whoot_mhd_client_address(connection)
+                .map(SocketAddressText.host(of:)) ?? "",
+            requestID: state.requestID)
+        state.body = []
+        return ResponseWriter.send(context.handler(request), state, connection)
+    }
+
+    /// Releases the `RequestState` of a finished (or aborted) request.
+    static let completed: MHD_RequestCompletedCallback = { _, _, slot, _ in
+        guard let slot, let state = slot.pointee else { return }
+        Unmanaged<RequestState>.fromOpaque(state).release()
+        slot.pointee = nil
+    }
+
+    /// Formats a libmicrohttpd diagnostic and passes it to the server's context.
+    static let log: MHD_LogCallback = { cls, format, arguments in
+        guard let cls, let format, let arguments else { return }
+        var buffer = [CChar](repeating: 0, count: 512)
+        _ = vsnprintf(&buffer, buffer.count, format, arguments)
+        let message = String(cString: buffer).trimmingCharacters(in: .whitespacesAndNewlines)
+        Unmanaged<CallbackContext>.fromOpaque(cls).takeUnretainedValue().record(message)
+    }
+
+    /// Adds one key/value pair to the `ValueCollector` passed as `cls`.
+    private static let collectOne: MHD_KeyValueIterator = { cls, _, key, value in
+        guard let cls, let key else { return .YES }
+        let collector = Unmanaged<ValueCollector>.fromOpaque(cls).takeUnretainedValue()
+        collector.add(String(cString: key), value.map { String(cString: $0) } ?? "")
+        return .YES
+    }
+
+    private static func collect(
+        _ connection: OpaquePointer, _ kind: MHD_ValueKind, lowerCaseKeys: Bool
+    ) -> [String: String] {
+        let collector = ValueCollector(lowerCaseKeys: lowerCaseKeys)
+        withExtendedLifetime(collector) {
+            let cls = Unmanaged.passUnretained(collector).toOpaque()
+            _ = MHD_get_connection_values(connection, kind, collectOne, cls)
+        }
+        return collector.values
+    }
+
+    /// True if the request announces a `Content-Length` above `limit` bytes.
+    private static func declaredLength(_ connection: OpaquePointer, exceeds limit: Int) -> Bool {
+        guard let raw = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length")
+        else { return false }
+        let text = String(cString: raw).trimmingCharacters(in: .whitespaces)
+        if let length = UInt64(text) { return length > UInt64(limit) }
+        return !text.isEmpty && text.allSatisfy(\.isNumber)
+    }
+
+    private static func tooLargeResponse(_ context: CallbackContext) -> HTTPResponse {
+        .error(413, "request body exceeds \(context.maxBodyBytes) bytes")
+    }
+}
+
+/// Gathers the pairs `MHD_get_connection_values` reports.
+private final class ValueCollector {
+    let lowerCaseKeys: Bool
+    var values: [String: String] = [:]
+
+    init(lowerCaseKeys: Bool) {
+        self.lowerCaseKeys = lowerCaseKeys
+    }
+
+    /// Headers repeat by joining with ", "; query arguments repeat by replacing.
+    func add(_ key: String, _ value: String) {
+        guard lowerCaseKeys else {
+            values[key] = value
+            return
+        }
+        let name = key.lowercased()
+        values[name] = values[name].map { $0 + ", " + value } ?? value
+    }
+}
