@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "clinux.h"
+#include <fcntl.h>
+#include <unistd.h>
 
 int whoot_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     struct ucred cred;
@@ -10,3 +12,7 @@ int whoot_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     *gid = cred.gid;
     return 0;
 }
+
+int whoot_accept_cloexec(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC); }
+
+int whoot_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

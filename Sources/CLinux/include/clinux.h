@@ -5,4 +5,10 @@
 
 /// Peer credentials of a connected Unix socket (SO_PEERCRED). Returns 0 or -1 (errno set).
 int whoot_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+
+/// accept4(fd, NULL, NULL, SOCK_CLOEXEC): a GNU extension Swift's Glibc module hides.
+int whoot_accept_cloexec(int fd);
+
+/// pipe2(fds, O_CLOEXEC): a GNU extension Swift's Glibc module hides.
+int whoot_pipe_cloexec(int fds[2]);
 #endif
