@@ -32,7 +32,7 @@ let package = Package(
         .target(
             name: "Store", dependencies: ["CSQLite", "Crypto", "Wire"], swiftSettings: swiftSettings),
         .target(
-            name: "Control", dependencies: ["Store", "Crypto", "CArgon2"],
+            name: "Control", dependencies: ["Store", "Wire", "Crypto", "CArgon2"],
             swiftSettings: swiftSettings),
         .target(
             name: "Relay", dependencies: ["Wire", "Crypto", "CLinux", "Logging"],
@@ -41,7 +41,8 @@ let package = Package(
             name: "HTTPEdge", dependencies: ["CMicroHTTPD"],
             swiftSettings: swiftSettings),
         .target(
-            name: "Admin", dependencies: ["Control", "CLinux"], swiftSettings: swiftSettings),
+            name: "Admin", dependencies: ["Control", "Store", "Wire", "Crypto", "CLinux"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "whootd",
             dependencies: [
@@ -64,13 +65,13 @@ let package = Package(
             name: "RelayTests", dependencies: ["Relay", "Wire", "Crypto", "TestKit"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ControlTests", dependencies: ["Control", "Store", "Crypto", "TestKit"],
+            name: "ControlTests", dependencies: ["Control", "Store", "Wire", "Crypto", "TestKit"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "HTTPEdgeTests", dependencies: ["HTTPEdge", "TestKit"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "AdminTests", dependencies: ["Admin", "Control", "TestKit"],
+            name: "AdminTests", dependencies: ["Admin", "Control", "Store", "Wire", "TestKit"],
             swiftSettings: swiftSettings),
     ]
 )

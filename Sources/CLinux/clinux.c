@@ -2,6 +2,8 @@
 #include "clinux.h"
 #include <pthread.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 int whoot_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     struct ucred cred;
@@ -19,3 +21,7 @@ void whoot_set_thread_name(const char *name) {
     shortened[sizeof(shortened) - 1] = 0;
     pthread_setname_np(pthread_self(), shortened);
 }
+
+int whoot_accept_cloexec(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC); }
+
+int whoot_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

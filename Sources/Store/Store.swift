@@ -1,1 +1,84 @@
-// Store module.
+import Foundation
+
+/// whoot's database: one SQLite file (WAL mode), its migrations, and the one serialized
+/// writer through which every change goes.
+///
+/// Threading: any thread may call `read` and `write`. One lock serializes every
+/// transaction on the single connection, so writes never interleave and a read sees one
+/// consistent snapshot. A transaction body must not call `read` or `write` again (that is a
+/// programming error and traps) and should not block on anything but the database.
+/// Functions registered with `WriteTransaction.afterCommit` run after the commit, on the
+/// writing thread, once the lock is released.
+public final class Store {
+    /// The database file's path.
+    public let path: String
+
+    private let connection: Connection
+    private let lock = NSRecursiveLock()
+    private var inTransaction = false
+
+    /// Opens or creates the database at `path` and applies any pending migrations.
+    public init(path: String) throws {
+        self.path = path
+        connection = try Connection(path: path)
+        try Migrations.apply(to: connection, nowMs: Store.wallClockMilliseconds())
+    }
+
+    /// The schema version recorded in the database.
+    public var schemaVersion: Int {
+        get throws { try read { try Migrations.version(of: $0.connection) } }
+    }
+
+    /// The schema version this binary migrates to.
+    public static var latestSchemaVersion: Int { Migrations.latest }
+
+    /// Runs `body` in a read transaction (one consistent snapshot).
+    public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
+        try locked {
+            let transaction = ReadTransaction(connection)
+            try connection.exec("BEGIN")
+            do {
+                let result = try body(transaction)
+                try connection.exec("COMMIT")
+                return result
+            } catch {
+                try? connection.exec("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` in a write transaction: every change it makes commits together, or none
+    /// does when it throws. After a commit, the transaction's `afterCommit` functions run
+    /// in the order they were registered.
+    public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
+        let (result, hooks) = try locked { () -> (T, [() -> Void]) in
+            let transaction = WriteTransaction(connection)
+            try connection.exec("BEGIN IMMEDIATE")
+            do {
+                let result = try body(transaction)
+                try connection.exec("COMMIT")
+                return (result, transaction.commitHooks)
+            } catch {
+                try? connection.exec("ROLLBACK")
+                throw error
+            }
+        }
+        for hook in hooks { hook() }
+        return result
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(!inTransaction, "Store.read/write called inside a transaction body")
+        inTransaction = true
+        defer { inTransaction = false }
+        return try body()
+    }
+
+    /// Unix time in ms, for bookkeeping that is not domain logic (migration timestamps).
+    static func wallClockMilliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+}

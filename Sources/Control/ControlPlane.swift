@@ -1,0 +1,67 @@
+import Foundation
+import Store
+import Wire
+
+/// The control plane: tenants, members, channels, assignments and join tokens over the
+/// store. Each change and its audit event commit in one transaction.
+///
+/// Threading: every method may be called from any thread; the store serializes writes.
+/// Revocation handlers run on the thread whose change caused them, after the commit.
+public final class ControlPlane {
+    /// The store this control plane reads and writes.
+    public let store: Store
+    let clock: () -> Int64
+
+    private let handlerLock = NSLock()
+    private var revocationHandlers: [(Revocation) -> Void] = []
+
+    /// - Parameter clock: the current Unix time in ms; tests pass a manual clock.
+    public init(store: Store, clock: @escaping () -> Int64 = ControlPlane.wallClockMilliseconds)
+    {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// The current Unix time in ms from the system clock.
+    public static func wallClockMilliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+
+    /// Registers `handler` to hear about every admission that stops holding: a member
+    /// removed, a role changed, an assignment removed, a channel deleted. It is called after
+    /// the change commits, on the committing thread; it should hand the event to the media
+    /// plane's queue and return at once.
+    public func onRevocation(_ handler: @escaping (Revocation) -> Void) {
+        handlerLock.lock()
+        revocationHandlers.append(handler)
+        handlerLock.unlock()
+    }
+
+    /// Arranges for `revocations` to be announced once `transaction` commits.
+    func announce(_ revocations: [Revocation], after transaction: WriteTransaction) {
+        guard !revocations.isEmpty else { return }
+        transaction.afterCommit { [weak self] in
+            guard let self else { return }
+            self.handlerLock.lock()
+            let handlers = self.revocationHandlers
+            self.handlerLock.unlock()
+            for revocation in revocations {
+                for handler in handlers { handler(revocation) }
+            }
+        }
+    }
+
+    /// Appends an audit event for `actor` to `scope`'s log in `transaction`.
+    func audit(
+        _ transaction: WriteTransaction, _ scope: TenantScope, _ actor: Actor,
+        _ action: String, target: String, at nowMs: Int64, metadata: [String: Any] = [:]
+    ) throws {
+        let json = try JSONSerialization.data(
+            withJSONObject: metadata, options: [.sortedKeys, .withoutEscapingSlashes])
+        let entry = AuditEntry(
+            actor: actor.description, action: action, target: target, atMs: nowMs,
+            ip: actor.ip, requestID: actor.requestID,
+            metadataJSON: String(decoding: json, as: UTF8.self))
+        try transaction.appendAudit(scope, entry)
+    }
+}

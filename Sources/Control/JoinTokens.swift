@@ -1,0 +1,132 @@
+import Crypto
+import Store
+import Wire
+
+/// Why a join token was refused. Descriptions are safe to show to the client and to log:
+/// they never contain the token.
+public enum JoinTokenError: Error, Equatable, CustomStringConvertible {
+    case malformed
+    case unknown
+    case expired
+    case alreadyUsed
+    case memberNotAllowed
+
+    public var description: String {
+        switch self {
+        case .malformed: return "join token is malformed (expected wjt_ and 43 base64url characters)"
+        case .unknown: return "join token is not known"
+        case .expired: return "join token has expired"
+        case .alreadyUsed: return "join token was already used"
+        case .memberNotAllowed: return "member is not allowed in this channel"
+        }
+    }
+}
+
+/// What a redeemed join token admits: one member of one tenant into one channel.
+public struct Admission: Sendable, Equatable {
+    public let tenant: TenantID
+    public let channel: ChannelID
+    public let member: MemberID
+    public let tenantSlug: String
+    public let channelName: String
+    public let memberHandle: String
+}
+
+/// Join tokens: "wjt_" + 32 random bytes in base64url, single use, short-lived, bound to a
+/// tenant, a channel and a member. Only the token's SHA-256 is stored.
+extension ControlPlane {
+    static let joinTokenPrefix = "wjt_"
+    /// Bounds of a join token's lifetime, in seconds.
+    public static let joinTokenTTLRange = 1...3_600
+
+    /// Issues a join token for `member` (handle) to enter `channel` (name) of `tenant`
+    /// (slug). The member must exist, not be removed, and be assigned to the channel.
+    /// - Parameters:
+    ///   - ttlSeconds: lifetime, within `joinTokenTTLRange`.
+    ///   - now: Unix time in ms.
+    public func issueJoinToken(
+        tenant: String, channel: String, member: String, ttlSeconds: Int = 300, now: Int64,
+        actor: Actor
+    ) throws -> Secret<String> {
+        let tenantID = try tenantID(slug: tenant)
+        let channelID = try channelID(tenant: tenantID, name: channel)
+        let memberID = try memberID(tenant: tenantID, handle: member)
+        return try issueJoinToken(
+            tenant: tenantID, channel: channelID, member: memberID, ttlSeconds: ttlSeconds,
+            now: now, actor: actor)
+    }
+
+    /// Issues a join token by ids; see `issueJoinToken(tenant:channel:member:...)`.
+    public func issueJoinToken(
+        tenant: TenantID, channel: ChannelID, member: MemberID, ttlSeconds: Int = 300,
+        now: Int64, actor: Actor
+    ) throws -> Secret<String> {
+        guard Self.joinTokenTTLRange.contains(ttlSeconds) else {
+            throw ControlError.badRequest(
+                "join token lifetime must be \(Self.joinTokenTTLRange.lowerBound) to "
+                    + "\(Self.joinTokenTTLRange.upperBound) seconds")
+        }
+        let token = Self.joinTokenPrefix + Base64URL.encode(SecureRandom.bytes(32))
+        let hash = Digest.sha256(token)
+        let scope = TenantScope(tenant)
+        let expires = now + Int64(ttlSeconds) * 1_000
+
+        try store.write { transaction in
+            let (memberRecord, _) = try requireMemberAndChannel(
+                transaction, scope, member: member, channel: channel)
+            guard memberRecord.status != .removed,
+                try transaction.isAssigned(scope, member: member, channel: channel)
+            else { throw JoinTokenError.memberNotAllowed }
+
+            try transaction.insertJoinToken(
+                scope, hash: hash, channel: channel, member: member, nowMs: now,
+                expiresAtMs: expires)
+            try audit(
+                transaction, scope, actor, "join_token.issue", target: "member:\(member.rawValue)",
+                at: now, metadata: ["channel": channel.rawValue, "expires_at_ms": expires])
+        }
+        return Secret(token)
+    }
+
+    /// Redeems a join token once: checks its form, that it exists, is unused and unexpired,
+    /// and that its member is still allowed in its channel; then marks it used in the same
+    /// transaction. - Parameter now: Unix time in ms.
+    public func redeemJoinToken(_ token: String, now: Int64) throws -> Admission {
+        guard Self.isWellFormedJoinToken(token) else { throw JoinTokenError.malformed }
+        let hash = Digest.sha256(token)
+
+        return try store.write { transaction in
+            guard let record = try transaction.joinToken(hash: hash) else {
+                throw JoinTokenError.unknown
+            }
+            guard record.usedAtMs == nil else { throw JoinTokenError.alreadyUsed }
+            guard now < record.expiresAtMs else { throw JoinTokenError.expired }
+
+            let scope = TenantScope(record.tenant)
+            guard let tenant = try transaction.tenant(id: record.tenant),
+                let channel = try transaction.channel(scope, id: record.channel),
+                let member = try transaction.member(scope, id: record.member),
+                member.status != .removed,
+                try transaction.isAssigned(scope, member: member.id, channel: channel.id)
+            else { throw JoinTokenError.memberNotAllowed }
+
+            guard try transaction.markJoinTokenUsed(scope, hash: hash, nowMs: now) else {
+                throw JoinTokenError.alreadyUsed
+            }
+            try audit(
+                transaction, scope, Actor(.member(tenant.id, member.id)), "join_token.redeem",
+                target: "channel:\(channel.id.rawValue)", at: now)
+            return Admission(
+                tenant: tenant.id, channel: channel.id, member: member.id,
+                tenantSlug: tenant.slug, channelName: channel.name, memberHandle: member.handle)
+        }
+    }
+
+    static func isWellFormedJoinToken(_ token: String) -> Bool {
+        guard token.utf8.count == joinTokenPrefix.utf8.count + 43,
+            token.hasPrefix(joinTokenPrefix)
+        else { return false }
+        let body = String(token.dropFirst(joinTokenPrefix.count))
+        return Base64URL.decode(body)?.count == 32
+    }
+}
