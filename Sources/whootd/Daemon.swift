@@ -5,6 +5,7 @@ import Foundation
 import HTTPEdge
 import Logging
 import Relay
+import Store
 import Wire
 
 /// Wires the planes together and runs them: started in order, stopped in reverse.
@@ -28,7 +29,7 @@ final class Daemon {
         try makePrivateDirectory(state + "/keys")
         try makePrivateDirectory(state + "/tls")
 
-        let control = try ControlPlane(databasePath: state + "/whoot.db")
+        let control = ControlPlane(store: try Store(path: state + "/whoot.db"))
         self.control = control
         if options.seedDemo { _ = try control.ensureDemo() }
 
@@ -65,9 +66,10 @@ final class Daemon {
         try https.start()
         self.https = https
 
-        let admin = try AdminServer(path: options.adminSocket, control: control)
-        AdminCommands.register(on: admin, relay: relay, control: control,
-                               joinTokenTTL: options.joinTokenTTLSeconds)
+        let admin = AdminServer(
+            configuration: AdminServer.Configuration(socketPath: options.adminSocket),
+            control: control)
+        AdminCommands.register(on: admin, relay: relay)
         try admin.start()
         self.admin = admin
 

@@ -124,7 +124,7 @@ final class WHIPService: @unchecked Sendable {
             remoteUfrag: negotiated.remoteIceUfrag,
             dtlsRole: negotiated.localDTLSRole,
             remoteFingerprints: negotiated.remoteFingerprints.map {
-                CertificateFingerprint(hash: $0.hash, bytes: $0.value)
+                X
             },
             incoming: sending.flatMap { media in
                 media.payloadType.map {
