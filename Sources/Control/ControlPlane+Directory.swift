@@ -17,8 +17,8 @@ extension ControlPlane {
             }
             let id = try transaction.insertTenant(slug: slug, name: name, nowMs: now)
             try audit(
-                transaction, TenantScope(id), actor, "tenant.create", target: "tenant:\(id.rawValue)",
-                at: now, metadata: ["slug": slug, "name": name])
+                transaction, TenantScope(id), actor, "tenant.create",
+                target: "tenant:\(id.rawValue)", at: now, metadata: ["slug": slug, "name": name])
             return id
         }
     }

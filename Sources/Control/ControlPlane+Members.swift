@@ -51,7 +51,8 @@ extension ControlPlane {
         return id
     }
 
-    /// Removes a member: status `removed`, every assignment dropped, live sessions revoked.
+    /// Removes a member: status `removed`, password, assignments, login sessions and
+    /// invitations dropped, live media sessions revoked.
     /// Removing an already removed member changes nothing and returns false.
     @discardableResult
     public func removeMember(tenant: TenantID, member: MemberID, actor: Actor) throws -> Bool {
@@ -66,6 +67,8 @@ extension ControlPlane {
             _ = try transaction.updateMemberStatus(scope, member: member, status: .removed)
             _ = try transaction.updatePasswordHash(scope, member: member, hash: nil)
             let channels = try transaction.deleteAssignments(scope, member: member)
+            try transaction.deleteCredentials(.session, scope, member: member)
+            try transaction.deleteCredentials(.invitation, scope, member: member)
             try audit(
                 transaction, scope, actor, "member.remove", target: "member:\(member.rawValue)",
                 at: now, metadata: ["handle": record.handle, "channels": channels.count])
@@ -76,8 +79,9 @@ extension ControlPlane {
         }
     }
 
-    /// Changes a member's role; their live sessions are revoked so that they rejoin under
-    /// the new role. Returns false when the role was already `role`.
+    /// Changes a member's role; their login sessions end and their live media sessions
+    /// are revoked, so that they come back under the new role. Returns false when the role
+    /// was already `role`.
     @discardableResult
     public func changeRole(tenant: TenantID, member: MemberID, to role: MemberRole, actor: Actor)
         throws -> Bool
@@ -94,6 +98,7 @@ extension ControlPlane {
             }
             guard record.role != role else { return false }
             _ = try transaction.updateMemberRole(scope, member: member, role: role)
+            try transaction.deleteCredentials(.session, scope, member: member)
             try audit(
                 transaction, scope, actor, "member.role", target: "member:\(member.rawValue)",
                 at: now, metadata: ["from": record.role.rawValue, "to": role.rawValue])

@@ -12,6 +12,9 @@ public final class ControlPlane {
     public let store: Store
     let clock: () -> Int64
 
+    /// Failed-login counters per account and per client IP.
+    let loginThrottles = LoginThrottles()
+
     private let handlerLock = NSLock()
     private var revocationHandlers: [(Revocation) -> Void] = []
 

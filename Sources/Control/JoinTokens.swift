@@ -13,7 +13,8 @@ public enum JoinTokenError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .malformed: return "join token is malformed (expected wjt_ and 43 base64url characters)"
+        case .malformed:
+            return "join token is malformed (expected wjt_ and 43 base64url characters)"
         case .unknown: return "join token is not known"
         case .expired: return "join token has expired"
         case .alreadyUsed: return "join token was already used"

@@ -87,6 +87,28 @@ enum Migrations {
                 PRIMARY KEY (tenant_id, seq)
             ) STRICT;
             """),
+        Migration(version: 2, name: "login sessions and invitations", sql: """
+            CREATE TABLE login_sessions (
+                token_hash BLOB PRIMARY KEY,
+                tenant_id INTEGER NOT NULL,
+                member_id INTEGER NOT NULL,
+                created_at_ms INTEGER NOT NULL,
+                expires_at_ms INTEGER NOT NULL,
+                FOREIGN KEY (tenant_id, member_id) REFERENCES members(tenant_id, id)
+                    ON DELETE CASCADE
+            ) STRICT;
+            CREATE INDEX login_sessions_member ON login_sessions (tenant_id, member_id);
+
+            CREATE TABLE invitations (
+                token_hash BLOB PRIMARY KEY,
+                tenant_id INTEGER NOT NULL,
+                member_id INTEGER NOT NULL,
+                created_at_ms INTEGER NOT NULL,
+                expires_at_ms INTEGER NOT NULL,
+                FOREIGN KEY (tenant_id, member_id) REFERENCES members(tenant_id, id)
+                    ON DELETE CASCADE
+            ) STRICT;
+            """),
     ]
 
     /// The schema version this binary writes.

@@ -1,0 +1,39 @@
+/// Counts failed logins per key (an account, or a client IP) in a fixed window, and
+/// refuses further attempts for a key that reached its limit until the window ends.
+/// Sans-IO: `now` (Unix ms) is passed in. Kept in memory: a restart forgets it.
+struct LoginThrottle {
+    /// Failures allowed per window before the key is blocked.
+    let limit: Int
+    /// Window length in ms.
+    let windowMs: Int64
+    private var failures: [String: (count: Int, windowStartMs: Int64)] = [:]
+
+    init(limit: Int, windowMs: Int64) {
+        self.limit = limit
+        self.windowMs = windowMs
+    }
+
+    /// Seconds until `key` may try again, or nil when it may try now.
+    func retryAfter(_ key: String, now: Int64) -> Int? {
+        guard let entry = failures[key], now - entry.windowStartMs < windowMs,
+            entry.count >= limit
+        else { return nil }
+        return Int((entry.windowStartMs + windowMs - now + 999) / 1_000)
+    }
+
+    mutating func recordFailure(_ key: String, now: Int64) {
+        if let entry = failures[key], now - entry.windowStartMs < windowMs {
+            failures[key] = (entry.count + 1, entry.windowStartMs)
+        } else {
+            failures[key] = (1, now)
+        }
+        if failures.count > 100_000 { prune(now: now) }
+    }
+
+    mutating func reset(_ key: String) { failures[key] = nil }
+
+    /// Forgets windows that have ended, so memory stays bounded.
+    mutating func prune(now: Int64) {
+        failures = failures.filter { now - $0.value.windowStartMs < windowMs }
+    }
+}

@@ -1,0 +1,30 @@
+import Store
+
+/// What a signed-in member may do. The table in `Role.permissions` is the whole policy.
+public enum Permission: String, Sendable, CaseIterable {
+    /// See the tenant's channels and members.
+    case readDirectory
+    /// Get a join token for oneself, for a channel one is assigned to.
+    case joinChannel
+    /// Create, rename and delete channels.
+    case manageChannels
+    /// Invite and remove members; assign them to channels.
+    case manageMembers
+    /// Change members' roles (only an owner may grant or take away `owner`).
+    case manageRoles
+    /// Read the audit log and take part in access reviews.
+    case readAudit
+}
+
+extension MemberRole {
+    /// The permission table: owner and admin run the tenant, a member talks, an auditor
+    /// reads the directory and the audit log and changes nothing.
+    public var permissions: Set<Permission> {
+        switch self {
+        case .owner: return Set(Permission.allCases)
+        case .admin: return Set(Permission.allCases)
+        case .member: return [.readDirectory, .joinChannel]
+        case .auditor: return [.readDirectory, .readAudit]
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Crypto
+import Foundation
+import Store
+import Wire
+
+/// A signed-in member, as established by `authenticate`. Only the control plane makes
+/// these, so holding one means a valid session was presented.
+public struct Caller: Sendable, Equatable {
+    public let tenant: TenantID
+    public let member: MemberID
+    public let handle: String
+    public let role: MemberRole
+    /// The client's IP and request id, for audit.
+    public let actor: Actor
+
+    var scope: TenantScope { TenantScope(tenant) }
+
+    /// Throws `.forbidden` unless the caller's role grants `permission`.
+    public func require(_ permission: Permission) throws {
+        guard role.permissions.contains(permission) else {
+            throw ControlError.forbidden("role \(role.rawValue) may not \(permission.rawValue)")
+        }
+    }
+}
+
+/// A successful login: the session token (shown once) and when it expires.
+public struct LoginResult: Sendable {
+    public let token: Secret<String>
+    /// Unix time in ms.
+    public let expiresAtMs: Int64
+    public let tenant: TenantID
+    public let member: MemberID
+    public let role: MemberRole
+}
+
+/// Failed-login counters, shared by every thread that logs people in.
+final class LoginThrottles {
+    private let lock = NSLock()
+    private var accounts = LoginThrottle(limit: 5, windowMs: 15 * 60_000)
+    private var addresses = LoginThrottle(limit: 50, windowMs: 15 * 60_000)
+
+    func retryAfter(account: String, ip: String?, now: Int64) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        let byIP = ip.flatMap { addresses.retryAfter($0, now: now) }
+        return [accounts.retryAfter(account, now: now), byIP].compactMap { $0 }.max()
+    }
+
+    func failed(account: String, ip: String?, now: Int64) {
+        lock.lock()
+        accounts.recordFailure(account, now: now)
+        if let ip { addresses.recordFailure(ip, now: now) }
+        lock.unlock()
+    }
+
+    func succeeded(account: String) {
+        lock.lock()
+        accounts.reset(account)
+        lock.unlock()
+    }
+}
+
+/// Login, sessions and invitations. Session tokens are "wst_" and invitation tokens
+/// "wit_" + 32 random bytes in base64url; only their SHA-256 is stored.
+extension ControlPlane {
+    /// How long a login session lasts, in ms.
+    public static let sessionLifetimeMs: Int64 = 12 * 3_600_000
+    /// How long an invitation can be accepted, in ms.
+    public static let invitationLifetimeMs: Int64 = 7 * 24 * 3_600_000
+
+    /// Logs a member in with their password. Wrong tenant, handle or password all answer
+    /// `.unauthorized` with the same message; too many failures answer `.tooManyRequests`.
+    public func login(
+        tenant slug: String, handle: String, password: Secret<String>, ip: String?, now: Int64,
+        requestID: String? = nil
+    ) throws -> LoginResult {
+        let account = "\(slug)/\(handle)"
+        if let seconds = loginThrottles.retryAfter(account: account, ip: ip, now: now) {
+            throw ControlError.tooManyRequests(retryAfterSeconds: seconds)
+        }
+        let refused = ControlError.unauthorized("wrong tenant, handle or password")
+
+        let found = try store.read { transaction -> (MemberRecord, String?)? in
+            guard let tenant = try transaction.tenant(slug: slug),
+                let member = try transaction.member(TenantScope(tenant.id), handle: handle)
+            else { return nil }
+            return (member, try transaction.passwordHash(TenantScope(tenant.id), member: member.id))
+        }
+        guard let (member, hash) = found, let hash, member.status == .active,
+            Passwords.verify(password, encoded: hash)
+        else {
+            if found == nil { _ = Passwords.verify(password, encoded: Passwords.decoy) }
+            loginThrottles.failed(account: account, ip: ip, now: now)
+            if let member = found?.0 {
+                let actor = Actor(.member(member.tenant, member.id), ip: ip, requestID: requestID)
+                try store.write { transaction in
+                    try audit(
+                        transaction, TenantScope(member.tenant), actor, "login.failure",
+                        target: "member:\(member.id.rawValue)", at: now)
+                }
+            }
+            throw refused
+        }
+
+        loginThrottles.succeeded(account: account)
+        let token = "wst_" + Base64URL.encode(SecureRandom.bytes(32))
+        let expires = now + Self.sessionLifetimeMs
+        let actor = Actor(.member(member.tenant, member.id), ip: ip, requestID: requestID)
+        try store.write { transaction in
+            let scope = TenantScope(member.tenant)
+            try transaction.insertCredential(
+                .session, scope, hash: Digest.sha256(token), member: member.id, nowMs: now,
+                expiresAtMs: expires)
+            try audit(
+                transaction, scope, actor, "login", target: "member:\(member.id.rawValue)",
+                at: now)
+        }
+        return LoginResult(
+            token: Secret(token), expiresAtMs: expires, tenant: member.tenant, member: member.id,
+            role: member.role)
+    }
+
+    /// The caller a session token stands for, or `.unauthorized` (unknown, expired, or the
+    /// member is no longer active).
+    public func authenticate(
+        session token: String, now: Int64, ip: String? = nil, requestID: String? = nil
+    ) throws -> Caller {
+        let refused = ControlError.unauthorized("session is not valid; log in again")
+        guard token.hasPrefix("wst_"), token.utf8.count == 47 else { throw refused }
+        let record = try store.read { transaction -> MemberRecord? in
+            guard let session = try transaction.credential(.session, hash: Digest.sha256(token)),
+                now < session.expiresAtMs
+            else { return nil }
+            return try transaction.member(TenantScope(session.tenant), id: session.member)
+        }
+        guard let record, record.status == .active else { throw refused }
+        return Caller(
+            tenant: record.tenant, member: record.id, handle: record.handle, role: record.role,
+            actor: Actor(.member(record.tenant, record.id), ip: ip, requestID: requestID))
+    }
+
+    /// Ends a session. Unknown tokens are ignored (logging out twice is not an error).
+    public func logout(session token: String, now: Int64) throws {
+        guard let caller = try? authenticate(session: token, now: now) else { return }
+        try store.write { transaction in
+            guard try transaction.deleteCredential(
+                .session, caller.scope, hash: Digest.sha256(token))
+            else { return }
+            try audit(
+                transaction, caller.scope, caller.actor, "logout",
+                target: "member:\(caller.member.rawValue)", at: now)
+        }
+    }
+}
