@@ -123,9 +123,7 @@ final class WHIPService: @unchecked Sendable {
             member: admission.member, localUfrag: ufrag, localPwd: Secret(pwd),
             remoteUfrag: negotiated.remoteIceUfrag,
             dtlsRole: negotiated.localDTLSRole,
-            remoteFingerprints: negotiated.remoteFingerprints.map {
-                X
-            },
+            remoteFingerprints: negotiated.remoteFingerprints,
             incoming: sending.flatMap { media in
                 media.payloadType.map {
                     IncomingStream(payloadType: $0,
