@@ -6,6 +6,8 @@ import Logging
 #endif
 
 setvbuf(stdout, nil, _IOLBF, 0)
+// Every file whootd creates (database, keys, recordings) is private to its user.
+umask(0o077)
 let options: Options
 do {
     options = try Options.parse(Array(CommandLine.arguments.dropFirst()))

@@ -118,7 +118,9 @@ import Wire
             (bundled, "a=rtpmap:63 red/48000", "unknown mid '1'", .malformed),
             (single, "a=fingerprint:sha-256 AB:AB", "fingerprint must be 32", .malformed),
             (single, "a=ice-ufrag:Ab12", "missing a=ice-pwd", .malformed),
-            (single, "a=rtpmap:111 opus/4", "no opus/48000/2", .unsupported),
+            // Cut before its transport attributes: the missing ICE credentials are the
+            // fault named, not the missing codec.
+            (single, "a=rtpmap:111 opus/4", "missing a=ice-ufrag", .malformed),
         ]
         for (full, prefixEnd, expected, kind) in cuts {
             let end = try #require(full.range(of: prefixEnd)).upperBound

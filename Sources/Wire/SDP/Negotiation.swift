@@ -42,6 +42,11 @@ extension NegotiatedSession {
         let bundled = !selected.isEmpty
         if selected.isEmpty, let first = usable.first { selected = [first] }
         guard let primary = selected.first else {
+            // An offer cut short usually lacks its transport attributes too; that is the
+            // more basic fault, so report it (malformed) before the missing codec.
+            if let audio = offer.media.first(where: { $0.kind == "audio" }) {
+                _ = try RemoteTransport(offer: offer, media: audio)
+            }
             let reasons = offered.map { "m-line \($0.index + 1): \($0.rejection ?? "?")" }
             throw SDPError.unsupported(
                 "no audio m-line with Opus over \(transport) and rtcp-mux"
