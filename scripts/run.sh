@@ -59,7 +59,8 @@ until grep -q 'whootd ready' "$LOG"; do
 done
 
 mint() {
-    "$WHOOTCTL" --socket "$ADMIN_SOCKET" token join --tenant demo --channel lobby --member "$1"
+    "$WHOOTCTL" --socket "$ADMIN_SOCKET" token join --tenant demo --channel lobby --member "$1" \
+        --ttl 3600
 }
 ALICE=$(mint alice)
 BOB=$(mint bob)
@@ -72,7 +73,7 @@ cat <<MSG
     alice: https://$HTTPS/#token=$ALICE
     bob:   https://$HTTPS/#token=$BOB
 
-  Join tokens are single-use and expire after a few minutes. For a fresh one:
+  Join tokens are single-use and expire after an hour. For a fresh one:
     $WHOOTCTL --socket $ADMIN_SOCKET token join --tenant demo --channel lobby --member alice
 
   Press Ctrl-C to stop.
