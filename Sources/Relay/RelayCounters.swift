@@ -43,6 +43,8 @@ public final class RelayCounters: Sendable {
     public let dtlsFailures = Atomic<UInt64>(0)
     public let sessionsAdmitted = Atomic<UInt64>(0)
     public let sessionsClosed = Atomic<UInt64>(0)
+    /// Monotonic ms of the forwarding loop's last turn: the watchdog's proof of life.
+    public let heartbeat = Atomic<UInt64>(0)
     /// One counter per `DropReason`, allocated once (atomics cannot live in an array).
     private nonisolated(unsafe) let drops: UnsafeMutablePointer<Atomic<UInt64>>
 

@@ -68,7 +68,9 @@ final class RelayEngine {
             if socket.waitReadable(timeoutMs: 10) {
                 receiveBatch(limit: 64)
             }
-            runTimers(now: monotonicMillis())
+            let now = monotonicMillis()
+            counters.heartbeat.store(now, ordering: .relaxed)
+            runTimers(now: now)
         }
         for session in Array(sessions.values) { close(session, reason: "relay stopped") }
         Self.logger.info("forwarding thread stopped")

@@ -5,13 +5,26 @@ import Relay
 struct APIRoutes: Sendable {
     let router: Router
 
-    init(whip: WHIPService, relay: Relay) {
+    init(whip: WHIPService, relay: Relay, metrics: MetricsRenderer) {
         var router = Router()
         router.add("GET", "/") { _, _ in .html(StaticPage.indexHTML) }
         router.add("GET", "/healthz") { _, _ in .json(200, rawJSON: #"{"status":"ok"}"#) }
+        router.add("GET", "/metrics") { request, _ in
+            // Counters only, no tenant data; still, only scrapers on this host may read them.
+            guard Self.isLoopback(request.clientAddress) else {
+                return .error(403, "metrics are served to loopback clients only")
+            }
+            return HTTPResponse(
+                status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
+                body: Array(metrics.render().utf8))
+        }
         router.add("POST", "/whip") { request, _ in whip.post(request) }
         router.add("DELETE", "/whip/:id") { _, params in whip.delete(params["id"] ?? "") }
         self.router = router
+    }
+
+    static func isLoopback(_ address: String) -> Bool {
+        address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {

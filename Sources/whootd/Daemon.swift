@@ -6,41 +6,51 @@ import HTTPEdge
 import Logging
 import Relay
 import Store
+import Synchronization
 import Wire
 
 /// Wires the planes together and runs them: started in order, stopped in reverse.
+///
+/// Lifecycle (systemd Type=notify): READY once HTTPS, UDP and the admin socket accept;
+/// WATCHDOG pings while the forwarding loop turns; SIGTERM drains (no new joins, live
+/// calls get `drainSeconds` to end, then are cut) and exits 0; SIGHUP reloads the
+/// configuration file's log level and the TLS certificate without touching live calls.
 final class Daemon {
     static let logger = Logger("whootd")
 
-    let options: Options
+    private(set) var options: Options
+    let notifier = SystemdNotifier()
+    let httpMetrics = HTTPMetrics()
     private var relay: Relay?
     private var https: HTTPSServer?
     private var admin: AdminServer?
     private var control: ControlPlane?
     private var whip: WHIPService?
+    private var keys: KeyStore?
+    private var watchdog: Thread?
+    private let stopping = StopFlag()
 
     init(options: Options) {
         self.options = options
     }
 
     func start() throws {
+        notifier.send("STATUS=starting")
         let state = URL(fileURLWithPath: options.stateDirectory).standardizedFileURL.path
         try makePrivateDirectory(state)
-        try makePrivateDirectory(state + "/keys")
-        try makePrivateDirectory(state + "/tls")
+        let keys = try KeyStore(stateDirectory: state)
+        self.keys = keys
 
         let control = ControlPlane(store: try Store(path: state + "/whoot.db"))
         self.control = control
         if options.seedDemo { _ = try control.ensureDemo() }
 
-        let dtlsCertificate = try Certificate.loadOrCreate(
-            path: state + "/keys/dtls.pem", commonName: "whootd", subjectAltNames: [])
-        let tlsCertificate = try Certificate.loadOrCreate(
-            path: state + "/tls/server.pem", commonName: "localhost",
-            subjectAltNames: ["localhost", "127.0.0.1", "::1"])
+        let dtlsCertificate = try keys.certificate(
+            "dtls.pem", commonName: "whootd", subjectAltNames: [])
+        let tlsCertificate = try loadTLSCertificate(keys)
 
         guard let udpAddress = PeerAddress(host: options.udpHost, port: options.udpPort) else {
-            throw Options.UsageError(description: "bad --udp address")
+            throw Options.UsageError(description: "bad udp address")
         }
         let relay = try Relay(bind: udpAddress, certificate: dtlsCertificate)
         relay.start()
@@ -56,23 +66,38 @@ final class Daemon {
             control: control, relay: relay, certificate: dtlsCertificate,
             candidateHost: candidate)
         self.whip = whip
-        let api = APIRoutes(whip: whip, relay: relay)
+        let api = APIRoutes(
+            whip: whip, relay: relay,
+            metrics: MetricsRenderer(relay: relay, http: httpMetrics))
+        let metrics = httpMetrics
         let https = HTTPSServer(
             configuration: HTTPSConfiguration(
                 host: options.httpsHost, port: options.httpsPort,
                 certificatePEM: tlsCertificate.certificatePEM,
-                privateKeyPEM: tlsCertificate.privateKeyPEM.reveal),
-            handler: api.handle)
+                privateKeyPEM: tlsCertificate.privateKeyPEM.reveal,
+                maxBodyBytes: options.httpMaxBodyBytes,
+                maxConnections: options.httpMaxConnections,
+                connectionTimeoutSeconds: options.httpConnectionTimeoutSeconds),
+            handler: { request in
+                let started = DispatchTime.now().uptimeNanoseconds
+                let response = api.handle(request)
+                let elapsed = DispatchTime.now().uptimeNanoseconds - started
+                metrics.observe(status: response.status, seconds: Double(elapsed) / 1e9)
+                return response
+            })
         try https.start()
         self.https = https
 
         let admin = AdminServer(
-            configuration: AdminServer.Configuration(socketPath: options.adminSocket),
+            configuration: AdminServer.Configuration(
+                socketPath: options.adminSocket, adminGroup: options.adminGroup),
             control: control)
         AdminCommands.register(on: admin, relay: relay)
         try admin.start()
         self.admin = admin
 
+        startWatchdog(relay: relay)
+        notifier.send("READY=1\nSTATUS=serving")
         Self.logger.notice("whootd ready", [
             "https.addr": "\(options.httpsHost):\(https.boundPort)",
             "udp.addr": relay.localAddress.description, "admin.socket": options.adminSocket,
@@ -80,13 +105,90 @@ final class Daemon {
         ])
     }
 
+    /// SIGTERM: stop admitting, let live calls end until the deadline, then stop
+    /// everything in reverse order of start.
+    func drainAndStop() {
+        stopping.value.store(true, ordering: .relaxed)
+        whip?.stopAdmitting()
+        notifier.send("STOPPING=1\nSTATUS=draining")
+        if let relay {
+            let deadline = Date().addingTimeInterval(Double(options.drainSeconds))
+            var live = relay.sessions().count
+            Self.logger.notice("draining", ["sessions": "\(live)",
+                                            "deadline.s": "\(options.drainSeconds)"])
+            while live > 0 && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.1)
+                live = relay.sessions().count
+            }
+            if live > 0 {
+                Self.logger.notice("drain deadline passed; cutting calls", ["sessions": "\(live)"])
+            }
+        }
+        stop()
+    }
+
     /// Stops in reverse order of start.
     func stop() {
-        whip?.admitting = false
+        stopping.value.store(true, ordering: .relaxed)
         admin?.stop()
         https?.stop()
         relay?.stop()
         Self.logger.notice("whootd stopped")
+    }
+
+    /// SIGHUP: re-reads the configuration file (log level) and the TLS certificate. Live
+    /// calls are untouched; a bad new certificate leaves the old one in service.
+    func reload() {
+        notifier.send("RELOADING=1\nSTATUS=reloading")
+        defer { notifier.send("READY=1\nSTATUS=serving") }
+        if let path = options.configFile {
+            do {
+                let fresh = try Options.parse(
+                    ["--config", path], readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+                options.logLevel = fresh.logLevel
+                options.tlsCertificate = fresh.tlsCertificate
+                if let level = LogLevel(name: fresh.logLevel) { Logger.setLevel(level) }
+            } catch {
+                Self.logger.error("reload: configuration not applied", ["error": "\(error)"])
+            }
+        }
+        guard let keys, let https else { return }
+        do {
+            let certificate = try loadTLSCertificate(keys)
+            try https.reloadCertificate(
+                certificatePEM: certificate.certificatePEM,
+                privateKeyPEM: certificate.privateKeyPEM.reveal)
+            Self.logger.notice("reload: TLS certificate in service",
+                               ["tls.sha256": Hex.encode(certificate.fingerprint(.sha256))])
+        } catch {
+            Self.logger.error("reload: TLS certificate not replaced", ["error": "\(error)"])
+        }
+    }
+
+    private func loadTLSCertificate(_ keys: KeyStore) throws -> Certificate {
+        if let path = options.tlsCertificate {
+            return try Certificate(pem: String(contentsOfFile: path, encoding: .utf8))
+        }
+        return try keys.certificate(
+            "tls.pem", commonName: "localhost",
+            subjectAltNames: ["localhost", "127.0.0.1", "::1"])
+    }
+
+    /// Pings the systemd watchdog at half its interval while the forwarding loop is alive.
+    private func startWatchdog(relay: Relay) {
+        guard let usec = notifier.watchdogMicroseconds else { return }
+        let interval = Double(usec) / 2_000_000
+        let notifier = self.notifier
+        let thread = Thread { [stopping] in
+            while !stopping.value.load(ordering: .relaxed) {
+                let age = monotonicMillis() &- relay.counters.heartbeat.load(ordering: .relaxed)
+                if age < UInt64(usec / 1000) { notifier.send("WATCHDOG=1") }
+                Thread.sleep(forTimeInterval: interval)
+            }
+        }
+        thread.name = "whoot-watchdog"
+        thread.start()
+        watchdog = thread
     }
 
     private func makePrivateDirectory(_ path: String) throws {
@@ -100,4 +202,9 @@ final class Daemon {
 /// Unix time in milliseconds, for token expiry and audit timestamps.
 func unixMillis() -> Int64 {
     Int64(Date().timeIntervalSince1970 * 1000)
+}
+
+/// A flag other threads can hold a reference to (atomics cannot be captured by value).
+final class StopFlag: Sendable {
+    let value = Atomic<Bool>(false)
 }

@@ -1,7 +1,7 @@
 import Relay
 
-/// whootd's command line. Every flag has a default that runs a local development
-/// instance; production runs set them in the unit file or the configuration file.
+/// whootd's settings: defaults, then the configuration file (`--config`), then flags.
+/// Every key is documented, with its default, in systemd/whootd.conf.
 struct Options {
     var stateDirectory = "./state"
     var httpsHost = "127.0.0.1"
@@ -9,74 +9,193 @@ struct Options {
     var udpHost = "127.0.0.1"
     var udpPort: UInt16 = 3478
     var adminSocket = "/run/whoot/admin.sock"
+    /// A group (gid) whose members may use the admin socket, besides root and our user.
+    var adminGroup: UInt32? = nil
     /// The address put into ICE candidates; defaults to the UDP bind address.
     var candidateHost: String? = nil
     var logLevel = "info"
-    var joinTokenTTLSeconds = 300
     var seedDemo = true
+    /// A PEM file with the HTTPS certificate and key; self-signed under tls/ when unset.
+    var tlsCertificate: String? = nil
+    /// How long SIGTERM waits for live calls to end before cutting them, in seconds.
+    var drainSeconds = 10
+    var httpMaxBodyBytes = 64 * 1024
+    var httpMaxConnections = 1000
+    var httpConnectionTimeoutSeconds = 30
+    var configFile: String? = nil
 
     static let usage = """
-        usage: whootd [options]
+        usage: whootd [--config FILE] [options]
+          --config FILE          configuration file (key = value; see systemd/whootd.conf)
           --state-dir DIR        state directory (database, keys, TLS) [./state]
           --https HOST:PORT      HTTPS listen address [127.0.0.1:8443]
           --udp HOST:PORT        media UDP address [127.0.0.1:3478]
           --admin-socket PATH    admin Unix socket [/run/whoot/admin.sock]
           --candidate-ip IP      address announced in ICE candidates [the UDP host]
-          --join-token-ttl SECS  lifetime of join tokens [300]
+          --tls-certificate FILE PEM certificate and key for HTTPS [self-signed]
+          --drain-seconds N      SIGTERM waits this long for calls to end [10]
           --log-level LEVEL      trace|debug|info|notice|warning|error [info]
           --no-demo              do not create the demo tenant
           --help                 this text
+        Flags override the configuration file.
         """
 
     struct UsageError: Error, CustomStringConvertible {
         let description: String
     }
 
-    static func parse(_ arguments: [String]) throws -> Options {
+    /// Reads `--config` first (wherever it stands), then applies the other flags on top.
+    static func parse(_ arguments: [String], readFile: (String) throws -> String) throws
+        -> Options
+    {
         var options = Options()
+        if let index = arguments.firstIndex(of: "--config") {
+            guard index + 1 < arguments.count else {
+                throw UsageError(description: "--config needs a value")
+            }
+            let path = arguments[index + 1]
+            options.configFile = path
+            let text: String
+            do {
+                text = try readFile(path)
+            } catch {
+                throw UsageError(description: "cannot read configuration \(path): \(error)")
+            }
+            try options.apply(configuration: text, source: path)
+        }
+        try options.apply(flags: arguments)
+        return options
+    }
+
+    /// Applies `key = value` lines; `#` starts a comment. Unknown keys are errors, so a
+    /// typo cannot silently leave a default in force.
+    mutating func apply(configuration text: String, source: String) throws {
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+                .first.map(String.init)?.trimmed ?? ""
+            if line.isEmpty { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw UsageError(description: "\(source):\(number + 1): expected key = value")
+            }
+            let key = String(line[..<equals]).trimmed
+            var value = String(line[line.index(after: equals)...]).trimmed
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            }
+            do {
+                try set(key, value)
+            } catch let error as UsageError {
+                throw UsageError(description: "\(source):\(number + 1): \(error.description)")
+            }
+        }
+    }
+
+    mutating func apply(flags arguments: [String]) throws {
         var index = 0
         func value(_ flag: String) throws -> String {
             index += 1
-            guard index < arguments.count else { throw UsageError(description: "\(flag) needs a value") }
+            guard index < arguments.count else {
+                throw UsageError(description: "\(flag) needs a value")
+            }
             return arguments[index]
         }
         while index < arguments.count {
             let flag = arguments[index]
             switch flag {
-            case "--state-dir": options.stateDirectory = try value(flag)
-            case "--https":
-                (options.httpsHost, options.httpsPort) = try hostPort(try value(flag), flag)
-            case "--udp":
-                (options.udpHost, options.udpPort) = try hostPort(try value(flag), flag)
-            case "--admin-socket": options.adminSocket = try value(flag)
-            case "--candidate-ip": options.candidateHost = try value(flag)
-            case "--log-level": options.logLevel = try value(flag)
-            case "--join-token-ttl":
-                guard let ttl = Int(try value(flag)), ttl > 0, ttl <= 86_400 else {
-                    throw UsageError(description: "--join-token-ttl takes 1 to 86400 seconds")
+            case "--config": _ = try value(flag)
+            case "--no-demo": seedDemo = false
+            case "--help", "-h": throw UsageError(description: Self.usage)
+            default:
+                guard flag.hasPrefix("--"), let key = Self.flagKeys[flag] else {
+                    throw UsageError(description: "unknown option \(flag)\n\(Self.usage)")
                 }
-                options.joinTokenTTLSeconds = ttl
-            case "--no-demo": options.seedDemo = false
-            case "--help", "-h": throw UsageError(description: usage)
-            default: throw UsageError(description: "unknown option \(flag)\n\(usage)")
+                try set(key, try value(flag))
             }
             index += 1
         }
-        return options
+    }
+
+    static let flagKeys = [
+        "--state-dir": "state_dir", "--https": "https", "--udp": "udp",
+        "--admin-socket": "admin_socket", "--candidate-ip": "candidate_ip",
+        "--log-level": "log_level", "--tls-certificate": "tls_certificate",
+        "--drain-seconds": "drain_seconds",
+    ]
+
+    mutating func set(_ key: String, _ value: String) throws {
+        switch key {
+        case "state_dir": stateDirectory = value
+        case "https": (httpsHost, httpsPort) = try Self.hostPort(value, key)
+        case "udp": (udpHost, udpPort) = try Self.hostPort(value, key)
+        case "admin_socket": adminSocket = value
+        case "admin_group": adminGroup = try Self.number(value, key, in: 0...UInt32.max)
+        case "candidate_ip":
+            guard PeerAddress(host: value, port: 1) != nil else {
+                throw UsageError(description: "\(key): \(value) is not an IP address")
+            }
+            candidateHost = value
+        case "log_level":
+            guard ["trace", "debug", "info", "notice", "warning", "error"].contains(value) else {
+                throw UsageError(description: "\(key): unknown level \(value)")
+            }
+            logLevel = value
+        case "seed_demo":
+            guard let flag = Bool(value) else {
+                throw UsageError(description: "\(key) takes true or false")
+            }
+            seedDemo = flag
+        case "tls_certificate": tlsCertificate = value
+        case "drain_seconds": drainSeconds = try Self.number(value, key, in: 0...3600)
+        case "http_max_body_bytes":
+            httpMaxBodyBytes = try Self.number(value, key, in: 1024...(16 << 20))
+        case "http_max_connections":
+            httpMaxConnections = try Self.number(value, key, in: 1...100_000)
+        case "http_connection_timeout":
+            httpConnectionTimeoutSeconds = try Self.number(value, key, in: 1...3600)
+        default:
+            throw UsageError(description: "unknown setting \(key)")
+        }
+    }
+
+    static func number<T: FixedWidthInteger>(_ text: String, _ key: String, in range: ClosedRange<T>)
+        throws -> T
+    {
+        guard let value = T(text), range.contains(value) else {
+            throw UsageError(
+                description: "\(key) takes a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
     }
 
     /// Splits "HOST:PORT" or "[V6]:PORT".
-    static func hostPort(_ text: String, _ flag: String) throws -> (String, UInt16) {
+    static func hostPort(_ text: String, _ key: String) throws -> (String, UInt16) {
         guard let colon = text.lastIndex(of: ":"),
             let port = UInt16(text[text.index(after: colon)...])
         else {
-            throw UsageError(description: "\(flag) takes HOST:PORT, got \(text)")
+            throw UsageError(description: "\(key) takes HOST:PORT, got \(text)")
         }
         var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            host = String(host.dropFirst().dropLast())
+        }
         guard PeerAddress(host: host, port: port) != nil else {
-            throw UsageError(description: "\(flag): \(host) is not an IP address")
+            throw UsageError(description: "\(key): \(host) is not an IP address")
         }
         return (host, port)
+    }
+}
+
+extension String {
+    var trimmed: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" || first == "\r" {
+            scalars = scalars.dropFirst()
+        }
+        while let last = scalars.last, last == " " || last == "\t" || last == "\r" {
+            scalars = scalars.dropLast()
+        }
+        return String(scalars)
     }
 }

@@ -4,6 +4,7 @@ import Crypto
 import HTTPEdge
 import Logging
 import Relay
+import Synchronization
 import Wire
 
 /// The WHIP edge (RFC 9725): turns an SDP offer and a join token into an admitted media
@@ -19,8 +20,8 @@ final class WHIPService: @unchecked Sendable {
     let relay: Relay
     let dtlsFingerprint: [UInt8]
     let candidateHost: String
-    /// Stops admitting during a drain.
-    var admitting = true
+    /// Cleared when a drain starts: new joins get 503.
+    private let admitting = Atomic<Bool>(true)
 
     init(control: ControlPlane, relay: Relay, certificate: Certificate, candidateHost: String) {
         self.control = control
@@ -40,7 +41,9 @@ final class WHIPService: @unchecked Sendable {
         guard let token = bearerToken(request) else {
             return .error(401, "missing Authorization: Bearer <join token>")
         }
-        guard admitting else { return .error(503, "the relay is shutting down") }
+        guard admitting.load(ordering: .relaxed) else {
+            return .error(503, "the relay is shutting down")
+        }
         guard let text = String(validating: request.body, as: UTF8.self) else {
             return .error(400, "the SDP offer is not valid UTF-8")
         }
@@ -81,6 +84,10 @@ final class WHIPService: @unchecked Sendable {
             status: 201,
             headers: [("Content-Type", "application/sdp"), ("Location", "/whip/\(id.rawValue)")],
             body: Array(negotiated.answer.utf8))
+    }
+
+    func stopAdmitting() {
+        admitting.store(false, ordering: .relaxed)
     }
 
     func delete(_ id: String) -> HTTPResponse {

@@ -8,9 +8,12 @@ import Logging
 setvbuf(stdout, nil, _IOLBF, 0)
 // Every file whootd creates (database, keys, recordings) is private to its user.
 umask(0o077)
+
 let options: Options
 do {
-    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
+    options = try Options.parse(
+        Array(CommandLine.arguments.dropFirst()),
+        readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
 } catch {
     FileHandle.standardError.write(Data("whootd: \(error)\n".utf8))
     exit(2)
@@ -39,10 +42,10 @@ while true {
     var received: Int32 = 0
     sigwait(&signals, &received)
     if received == SIGHUP {
-        Logger("whootd").notice("SIGHUP received; reload is not supported yet")
+        daemon.reload()
         continue
     }
     break
 }
-daemon.stop()
+daemon.drainAndStop()
 exit(0)
