@@ -36,6 +36,23 @@ struct KeyAndIntegrityTests {
         #expect(error?.vfsMessage.contains("tenant.db") == true)
     }
 
+    @Test func vacuumIntoAnotherVFSRekeysTheDatabase() throws {
+        let dir = try ScratchDirectory()
+        let oldKey = try TestVFS()
+        let newKey = try TestVFS()
+        try makeDatabase(dir, vfs: oldKey, wal: true)
+
+        let db = try CryptDatabase(path: dir.path("tenant.db"), vfs: oldKey, create: false)
+        try db.exec("VACUUM INTO 'file:\(dir.path("rekeyed.db"))?vfs=\(newKey.name)'")
+        let rekeyed = try CryptDatabase(path: dir.path("rekeyed.db"), vfs: newKey, create: false)
+
+        #expect(try intactRows(rekeyed) == 120)
+        #expect(plaintextFound(in: try dir.snapshot()) == [])
+        #expect(throws: CryptTestError.self) {
+            _ = try CryptDatabase(path: dir.path("rekeyed.db"), vfs: oldKey, create: false)
+        }
+    }
+
     @Test func flippedByteInAPageIsReportedAsCorruptionOfThatPage() throws {
         let dir = try ScratchDirectory()
         let vfs = try TestVFS()

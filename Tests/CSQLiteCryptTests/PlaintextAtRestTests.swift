@@ -3,8 +3,9 @@ import CSQLiteCrypt
 import Foundation
 import Testing
 
-/// The bytes on disk hold no tenant data, whatever file SQLite puts them in.
-struct PlaintextAtRestTests {
+/// The bytes on disk hold no tenant data, whatever file SQLite puts them in. Serialized:
+/// two tests look at every temp file open in the process.
+@Suite(.serialized) struct PlaintextAtRestTests {
     @Test func walDatabaseLeavesNoPlaintextInDbWalOrShm() throws {
         let dir = try ScratchDirectory()
         let db = try CryptDatabase(path: dir.path("tenant.db"), vfs: try TestVFS())
@@ -43,24 +44,46 @@ struct PlaintextAtRestTests {
         #expect(try intactRows(db) == 120)
     }
 
+    @Test func preparedConnectionKeepsALargeSortInMemory() throws {
+        let dir = try ScratchDirectory()
+        let db = try CryptDatabase(path: dir.path("tenant.db"), vfs: try TestVFS())
+        try fillTenantData(db, transactions: 1, rows: 3000)
+        try db.exec("PRAGMA cache_size = -256")
+
+        let (count, tempFiles) = try sortWhileWatchingTempFiles(db)
+
+        #expect(count == 3000)
+        #expect(tempFiles.isEmpty, "temp_store=MEMORY set by whoot_crypt_prepare")
+    }
+
     @Test func spilledSortFilesHoldNoPlaintext() throws {
         let dir = try ScratchDirectory()
         let db = try CryptDatabase(path: dir.path("tenant.db"), vfs: try TestVFS())
         try fillTenantData(db, transactions: 1, rows: 3000)
         try db.exec("PRAGMA temp_store = FILE; PRAGMA cache_size = -256;")
 
+        let (count, tempFiles) = try sortWhileWatchingTempFiles(db)
+
+        #expect(count == 3000)
+        #expect(!tempFiles.isEmpty, "the sort spilled to temp files")
+        #expect(plaintextFound(in: tempFiles, needles: [Secret.email]) == [])
+    }
+
+    /// Sorts every member row (about 1.3 MB, beyond SQLite's 1 MB in-memory sort budget at
+    /// this cache size) and, after the first row, snapshots the temp files then open.
+    private func sortWhileWatchingTempFiles(_ db: CryptDatabase) throws
+        -> (rows: Int, tempFiles: [String: Data])
+    {
         var stmt: OpaquePointer?
         let sql = "SELECT id, email, note FROM member ORDER BY note DESC"
         #expect(sqlite3_prepare_v2(db.handle, sql, -1, &stmt, nil) == SQLITE_OK)
         defer { sqlite3_finalize(stmt) }
         #expect(sqlite3_step(stmt) == SQLITE_ROW)
         let tempFiles = try openSQLiteTempFiles()
+
         var count = 1
         while sqlite3_step(stmt) == SQLITE_ROW { count += 1 }
-
-        #expect(count == 3000)
-        #expect(!tempFiles.isEmpty, "the sort spilled to temp files")
-        #expect(plaintextFound(in: tempFiles, needles: [Secret.email]) == [])
+        return (count, tempFiles)
     }
 
     /// The contents of this process's open, already unlinked SQLite temp files
