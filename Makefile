@@ -8,7 +8,10 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 PYTEST := .venv/bin/pytest
 export SWIFT_BACKTRACE := enable=no
 
-.PHONY: setup build run test
+.PHONY: setup build run test install
+
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 ## Install missing apt packages and the Python test venv (idempotent).
 setup:
@@ -26,3 +29,16 @@ run: build
 test: build
 	$(SWIFT) test
 	$(PYTEST) -q Tests/e2e
+
+## Install release binaries, the unit, sysusers snippet and default configuration.
+## Then: systemctl daemon-reload && systemd-sysusers && systemctl enable --now whootd
+install:
+	$(SWIFT) build -c release
+	install -D -m 0755 .build/release/whootd $(DESTDIR)$(PREFIX)/bin/whootd
+	install -D -m 0755 .build/release/whootctl $(DESTDIR)$(PREFIX)/bin/whootctl
+	install -D -m 0644 systemd/whootd.service $(DESTDIR)/etc/systemd/system/whootd.service
+	sed -i 's|/usr/local/bin/whootd|$(PREFIX)/bin/whootd|' \
+		$(DESTDIR)/etc/systemd/system/whootd.service
+	install -D -m 0644 systemd/whootd.sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/whootd.conf
+	if [ ! -e $(DESTDIR)/etc/whoot/whootd.conf ]; then \
+		install -D -m 0640 systemd/whootd.conf $(DESTDIR)/etc/whoot/whootd.conf; fi

@@ -39,7 +39,9 @@ def free_port(kind: int) -> int:
 class Daemon:
     """A running whootd and the whootctl calls the tests need."""
 
-    def __init__(self, workdir: str, log_path: str):
+    def __init__(self, workdir: str, log_path: str, extra_args=(), extra_env=None):
+        self.extra_args = list(extra_args)
+        self.extra_env = dict(extra_env or {})
         self.whootd = binary("WHOOTD", "whootd")
         self.whootctl = binary("WHOOTCTL", "whootctl")
         self.state_dir = os.path.join(workdir, "state")
@@ -59,9 +61,9 @@ class Daemon:
             [self.whootd, "--state-dir", self.state_dir,
              "--https", f"127.0.0.1:{self.https_port}",
              "--udp", f"127.0.0.1:{self.udp_port}",
-             "--admin-socket", self.admin_socket],
+             "--admin-socket", self.admin_socket, *self.extra_args],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, "SWIFT_BACKTRACE": "enable=no"})
+            env={**os.environ, "SWIFT_BACKTRACE": "enable=no", **self.extra_env})
         deadline = time.monotonic() + READY_TIMEOUT
         while READY_LINE not in self.output():
             if self.proc.poll() is not None:
