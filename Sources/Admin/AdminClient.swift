@@ -45,7 +45,10 @@ public final class AdminClient {
                                   "args": .object(args)]
         let response = try exchange(request.encoded())
 
-        guard response["id"] == .int(id) else {
+        // A refusal sent before the daemon read our line (too many connections, not
+        // permitted) carries a null id; it still answers this request.
+        let refusal = response["id"] == .null && response["ok"] == .bool(false)
+        guard response["id"] == .int(id) || refusal else {
             throw AdminClientError.badResponse("response id does not match request \(id)")
         }
         switch response["ok"] {
@@ -64,7 +67,19 @@ public final class AdminClient {
     /// For tests and debugging.
     public func exchange(_ line: [UInt8]) throws -> JSONValue {
         do {
-            try Posix.sendAll(fd, line + [0x0A])
+            do {
+                try Posix.sendAll(fd, line + [0x0A])
+            } catch {
+                // The daemon may have refused the connection (too many, not permitted)
+                // and closed it before reading: its one reason line is still waiting.
+                if let refusal = try? Posix.receive(fd, capacity: 65_536),
+                    case .line(let reason)? = reader.feed(refusal).first,
+                    let parsed = try? JSONValue.parse(reason)
+                {
+                    return parsed
+                }
+                throw error
+            }
             while true {
                 let bytes = try Posix.receive(fd, capacity: 65_536)
                 guard !bytes.isEmpty else {

@@ -20,11 +20,15 @@ public final class AdminServer {
         public var maxLineBytes: Int
         /// Connections served at once; more are answered with an error and closed.
         public var maxConnections: Int
+        /// A connection that sends nothing for this long is closed, so idle clients
+        /// cannot hold every connection slot (seconds).
+        public var idleTimeoutSeconds: Int
 
         public init(
             socketPath: String, adminGroup: UInt32? = nil, maxLineBytes: Int = 65_536,
-            maxConnections: Int = 16
+            maxConnections: Int = 16, idleTimeoutSeconds: Int = 60
         ) {
+            self.idleTimeoutSeconds = idleTimeoutSeconds
             self.socketPath = socketPath
             self.adminGroup = adminGroup
             self.maxLineBytes = maxLineBytes
@@ -158,6 +162,9 @@ public final class AdminServer {
             return
         }
 
+        var timeout = timeval(tv_sec: configuration.idleTimeoutSeconds, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout,
+                       socklen_t(MemoryLayout<timeval>.size))
         let thread = Thread { [self] in
             serve(fd, peer: peer)
             lock.lock()

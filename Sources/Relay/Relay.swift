@@ -53,9 +53,20 @@ public final class Relay: @unchecked Sendable {
         commands.push(.admit(plan))
     }
 
-    /// Ends a session (WHIP DELETE). Returns false when no such session is live.
+    /// Ends a session. Returns false when no such session is live.
     public func remove(_ id: SessionID) -> Bool {
-        let existed = registry.plans.withLock { $0.removeValue(forKey: id) != nil }
+        remove(id, if: { _ in true })
+    }
+
+    /// Ends a session if `allowed` accepts its plan (checked under the registry's lock, so
+    /// the check and the removal are one step). Returns false when no such session is
+    /// live or `allowed` refused.
+    public func remove(_ id: SessionID, if allowed: (SessionPlan) -> Bool) -> Bool {
+        let existed = registry.plans.withLock { plans in
+            guard let plan = plans[id], allowed(plan) else { return false }
+            plans.removeValue(forKey: id)
+            return true
+        }
         if existed { commands.push(.remove(id)) }
         return existed
     }

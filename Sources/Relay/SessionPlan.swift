@@ -15,6 +15,11 @@ public struct SessionPlan: Sendable {
     public var localPwd: Secret<String>
     public var remoteUfrag: String
 
+    /// SHA-256 of the bearer credential that created the session. Ending the session
+    /// (WHIP DELETE, RFC 9725 4.3) requires the same credential, so a session id seen in
+    /// a log is not enough to hang up someone's call.
+    public var ownerCredentialHash: [UInt8]
+
     public var dtlsRole: DTLSRole
     public var remoteFingerprints: [CertificateFingerprint]
 
@@ -26,7 +31,7 @@ public struct SessionPlan: Sendable {
     public init(
         id: SessionID, tenant: TenantID, channel: ChannelID, member: MemberID,
         localUfrag: String, localPwd: Secret<String>, remoteUfrag: String,
-        dtlsRole: DTLSRole, remoteFingerprints: [CertificateFingerprint],
+        ownerCredentialHash: [UInt8] = [], dtlsRole: DTLSRole, remoteFingerprints: [CertificateFingerprint],
         incoming: IncomingStream?, slots: [SlotPlan]
     ) {
         self.id = id
@@ -36,6 +41,7 @@ public struct SessionPlan: Sendable {
         self.localUfrag = localUfrag
         self.localPwd = localPwd
         self.remoteUfrag = remoteUfrag
+        self.ownerCredentialHash = ownerCredentialHash
         self.dtlsRole = dtlsRole
         self.remoteFingerprints = remoteFingerprints
         self.incoming = incoming

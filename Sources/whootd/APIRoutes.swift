@@ -19,7 +19,9 @@ struct APIRoutes: Sendable {
                 body: Array(metrics.render().utf8))
         }
         router.add("POST", "/whip") { request, _ in whip.post(request) }
-        router.add("DELETE", "/whip/:id") { _, params in whip.delete(params["id"] ?? "") }
+        router.add("DELETE", "/whip/:id") { request, params in
+            whip.delete(request, id: params["id"] ?? "")
+        }
         self.router = router
     }
 

@@ -73,8 +73,10 @@ final class WHIPService: @unchecked Sendable {
         }
 
         let id = SessionID(SecureRandom.token(byteCount: 16))
-        relay.admit(plan(id: id, admission: admission, negotiated: negotiated,
-                         ufrag: ufrag, pwd: pwd))
+        var plan = plan(id: id, admission: admission, negotiated: negotiated,
+                        ufrag: ufrag, pwd: pwd)
+        plan.ownerCredentialHash = Digest.sha256(token)
+        relay.admit(plan)
         Self.logger.info("session created", [
             "session.id": id.rawValue, "tenant.id": "\(admission.tenant.rawValue)",
             "channel.id": "\(admission.channel.rawValue)",
@@ -90,8 +92,17 @@ final class WHIPService: @unchecked Sendable {
         admitting.store(false, ordering: .relaxed)
     }
 
-    func delete(_ id: String) -> HTTPResponse {
-        guard relay.remove(SessionID(id)) else { return .error(404, "no such session") }
+    /// WHIP DELETE: the caller must present the bearer token that created the session.
+    /// A wrong token answers 404, like an unknown session, so ids cannot be probed.
+    func delete(_ request: HTTPRequest, id: String) -> HTTPResponse {
+        guard let token = bearerToken(request) else {
+            return .error(401, "missing Authorization: Bearer <the token that joined>")
+        }
+        let presented = Digest.sha256(token)
+        let removed = relay.remove(SessionID(id)) {
+            Digest.constantTimeEqual($0.ownerCredentialHash, presented)
+        }
+        guard removed else { return .error(404, "no such session") }
         return HTTPResponse(status: 200, headers: [], body: [])
     }
 

@@ -13,7 +13,10 @@ final class AdminFixture {
     let control: ControlPlane
     let server: AdminServer
 
-    init(adminGroup: UInt32? = nil, maxLineBytes: Int = 65_536) throws {
+    init(
+        adminGroup: UInt32? = nil, maxLineBytes: Int = 65_536, maxConnections: Int = 16,
+        idleTimeoutSeconds: Int = 60
+    ) throws {
         directory = "/tmp/whoot-admin-" + String(UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true)
@@ -21,7 +24,8 @@ final class AdminFixture {
         control = ControlPlane(store: try Store(path: directory + "/whoot.db"))
         server = AdminServer(
             configuration: .init(
-                socketPath: socketPath, adminGroup: adminGroup, maxLineBytes: maxLineBytes),
+                socketPath: socketPath, adminGroup: adminGroup, maxLineBytes: maxLineBytes,
+                maxConnections: maxConnections, idleTimeoutSeconds: idleTimeoutSeconds),
             control: control)
         try server.start()
     }

@@ -290,7 +290,8 @@ class Peer:
         if self.location:
             path = urllib.parse.urlsplit(self.location).path
             try:
-                status, _, _ = await http_request(self.base_url, "DELETE", path, b"", {})
+                status, _, _ = await http_request(self.base_url, "DELETE", path, b"",
+                                                  {"Authorization": f"Bearer {self.token}"})
             except OSError:
                 status = None
         for task in self._tasks:

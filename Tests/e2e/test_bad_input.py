@@ -54,14 +54,21 @@ def assert_serving(daemon) -> None:
 def test_whip_resource_lifecycle_answers_with_the_right_statuses(daemon):
     """Interop case 12: 201 + Location, DELETE 200/204 then 404, GET 405, 415, 400."""
     offer = make_offer().encode()
-    status, headers, body = post(daemon, offer, daemon.token("demo", "lobby", "alice"))
+    token_used = daemon.token("demo", "lobby", "alice")
+    status, headers, body = post(daemon, offer, token_used)
     assert status == 201, body[:300]
     assert body.decode().startswith("v=0")
     location = urllib.parse.urlsplit(headers.get("location", "")).path
     assert re.fullmatch(r"/whip/[^/]+", location), f"Location {location!r}"
 
-    first, _, _ = http_request_sync(daemon.base_url, "DELETE", location)
-    second, _, _ = http_request_sync(daemon.base_url, "DELETE", location)
+    owner = {"Authorization": f"Bearer {token_used}"}
+    # Knowing the session URL is not enough: DELETE needs the token that joined.
+    anonymous, _, _ = http_request_sync(daemon.base_url, "DELETE", location)
+    stranger, _, _ = http_request_sync(daemon.base_url, "DELETE", location,
+                                       headers={"Authorization": "Bearer wjt_not-the-owner"})
+    assert anonymous == 401 and stranger == 404
+    first, _, _ = http_request_sync(daemon.base_url, "DELETE", location, headers=owner)
+    second, _, _ = http_request_sync(daemon.base_url, "DELETE", location, headers=owner)
     fetched, _, _ = http_request_sync(daemon.base_url, "GET", location)
     assert first in (200, 204) and second == 404 and fetched == 405
 
@@ -141,7 +148,8 @@ def test_forged_reused_and_other_channel_tokens_are_refused_with_401(daemon):
     status, headers, _ = post(daemon, offer, token)
     assert status == 201
     assert post(daemon, make_offer().encode(), token)[0] == 401, "reused token accepted"
-    http_request_sync(daemon.base_url, "DELETE", headers["location"])
+    assert http_request_sync(daemon.base_url, "DELETE", headers["location"],
+                             headers={"Authorization": f"Bearer {token}"})[0] == 200
 
     # bob is a member of demo but not assigned to demo/side: either whootctl refuses to
     # mint the token, or the daemon refuses the token.
