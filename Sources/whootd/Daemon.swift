@@ -133,6 +133,11 @@ final class Daemon {
         admin?.stop()
         https?.stop()
         relay?.stop()
+        // Dropping the last references closes the database, which checkpoints its WAL.
+        admin = nil
+        https = nil
+        whip = nil
+        control = nil
         Self.logger.notice("whootd stopped")
     }
 
