@@ -6,6 +6,7 @@ decoded audio is silent. Decoded audio is kept per received track for frequency 
 """
 
 import asyncio
+import contextlib
 import fractions
 import http.client
 import ssl
@@ -331,3 +332,21 @@ async def http_request(base_url: str, method: str, path: str, body: bytes = b"",
     return await asyncio.wait_for(
         asyncio.to_thread(http_request_sync, base_url, method, path, body, headers, timeout),
         timeout + 2)
+
+
+@contextlib.asynccontextmanager
+async def connected_pair(base_url: str, token_a: str, token_b: str, tones=(440, 660),
+                         frames: int = 100, timeout: float = 15):
+    """Two peers in a call, each sending its tone, both having decoded `frames` frames.
+    Both leave (DELETE) when the block ends."""
+    first = Peer(base_url, token_a, tone_hz=tones[0])
+    second = Peer(base_url, token_b, tone_hz=tones[1])
+    try:
+        await first.connect()
+        await second.connect()
+        await first.wait_frames(frames, timeout=timeout)
+        await second.wait_frames(frames, timeout=timeout)
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()

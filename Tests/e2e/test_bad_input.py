@@ -11,7 +11,7 @@ import urllib.parse
 
 
 import stun
-from peer import Peer, http_request_sync, new_peer_connection
+from peer import Peer, connected_pair, http_request_sync, new_peer_connection
 
 SDP = {"Content-Type": "application/sdp"}
 
@@ -177,13 +177,8 @@ def hostile_datagrams(wrong_key_request: bytes):
 
 def test_hostile_datagrams_and_bad_stun_integrity_do_not_break_a_call(daemon):
     async def scenario():
-        alice = Peer(daemon.base_url, daemon.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = Peer(daemon.base_url, daemon.token("demo", "lobby", "bob"), tone_hz=660)
-        try:
-            await alice.connect()
-            await bob.connect()
-            await alice.wait_frames(100, timeout=15)
-            await bob.wait_frames(100, timeout=15)
+        async with connected_pair(daemon.base_url, daemon.token("demo", "lobby", "alice"),
+                                  daemon.token("demo", "lobby", "bob")) as (alice, bob):
             target = stun.udp_host_candidate(alice.answer_sdp)
             username = (f"{stun.sdp_value(alice.answer_sdp, 'ice-ufrag')}:"
                         f"{stun.sdp_value(alice.offer_sdp, 'ice-ufrag')}")
@@ -210,9 +205,6 @@ def test_hostile_datagrams_and_bad_stun_integrity_do_not_break_a_call(daemon):
             replies = await asyncio.to_thread(barrage, target, [right_key], 1)
             assert any(is_binding_success(r) for r in replies), \
                 "a correctly signed STUN Binding request got no success response"
-        finally:
-            await alice.close()
-            await bob.close()
         assert_serving(daemon)
 
     asyncio.run(scenario())

@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import REPO, Daemon
-from peer import Peer, http_request_sync
+from peer import connected_pair, http_request_sync
 from stun import binding_request
 
 UNIT = os.path.join(REPO, "systemd", "whootd.service")
@@ -137,17 +137,9 @@ def test_metrics_parse_and_move_with_the_traffic(daemon):
     assert before["whoot_sessions"] == 0
 
     async def call():
-        alice = Peer(daemon.base_url, daemon.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = Peer(daemon.base_url, daemon.token("demo", "lobby", "bob"), tone_hz=660)
-        try:
-            await alice.connect()
-            await bob.connect()
-            await alice.wait_frames(100, timeout=15)
-            await bob.wait_frames(100, timeout=15)
+        async with connected_pair(daemon.base_url, daemon.token("demo", "lobby", "alice"),
+                                  daemon.token("demo", "lobby", "bob")):
             return scrape(daemon)
-        finally:
-            await alice.close()
-            await bob.close()
 
     during = asyncio.run(call())
     assert during["whoot_sessions"] == 2
@@ -200,12 +192,8 @@ def test_sighup_serves_a_new_certificate_and_the_call_goes_on(tmp_path):
     daemon.start()
 
     async def call():
-        alice = Peer(daemon.base_url, daemon.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = Peer(daemon.base_url, daemon.token("demo", "lobby", "bob"), tone_hz=660)
-        try:
-            await alice.connect()
-            await bob.connect()
-            await bob.wait_frames(50, timeout=15)
+        async with connected_pair(daemon.base_url, daemon.token("demo", "lobby", "alice"),
+                                  daemon.token("demo", "lobby", "bob"), frames=50) as (_, bob):
             assert served_certificate_cn(daemon.https_port) == "first"
 
             os.replace(second, live)
@@ -219,9 +207,6 @@ def test_sighup_serves_a_new_certificate_and_the_call_goes_on(tmp_path):
             await asyncio.sleep(2.0)
             assert bob.frames_received >= frames + 50, "the call stopped after the reload"
             assert abs(bob.dominant_frequency() - 440) < 10
-        finally:
-            await alice.close()
-            await bob.close()
 
     try:
         asyncio.run(call())

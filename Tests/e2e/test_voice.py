@@ -3,7 +3,7 @@
 import asyncio
 
 from browser import start_chromium, wait_for_state, write_tone_wav
-from peer import Peer
+from peer import Peer, connected_pair
 
 TOLERANCE_HZ = 10.0
 OWN_TONE_MAX_SHARE = 0.05  # of the received spectral power
@@ -16,13 +16,9 @@ async def close_all(*peers):
 
 def test_two_peers_each_hear_the_other_tone_and_never_their_own(daemon):
     async def scenario():
-        alice = Peer(daemon.base_url, daemon.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = Peer(daemon.base_url, daemon.token("demo", "lobby", "bob"), tone_hz=660)
-        try:
-            await alice.connect()
-            await bob.connect()
-            await alice.wait_frames(150, timeout=15)
-            await bob.wait_frames(150, timeout=15)
+        async with connected_pair(daemon.base_url, daemon.token("demo", "lobby", "alice"),
+                                  daemon.token("demo", "lobby", "bob"),
+                                  frames=150) as (alice, bob):
             await asyncio.sleep(1.0)
 
             assert abs(alice.dominant_frequency() - 660) < TOLERANCE_HZ
@@ -30,8 +26,6 @@ def test_two_peers_each_hear_the_other_tone_and_never_their_own(daemon):
             assert alice.band_share(440) < OWN_TONE_MAX_SHARE, "alice hears herself"
             assert bob.band_share(660) < OWN_TONE_MAX_SHARE, "bob hears himself"
             assert len(alice.rtp_by_ssrc) == 1 and len(bob.rtp_by_ssrc) == 1
-        finally:
-            await close_all(alice, bob)
 
     asyncio.run(scenario())
 
