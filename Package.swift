@@ -43,10 +43,15 @@ let package = Package(
         .target(
             name: "Admin", dependencies: ["Control", "Store", "Wire", "Crypto", "CLinux"],
             swiftSettings: swiftSettings),
+        .target(
+            name: "ControlAPI",
+            dependencies: ["Control", "Store", "Wire", "Crypto", "HTTPEdge", "Admin", "Logging"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "whootd",
             dependencies: [
                 "Wire", "Crypto", "Relay", "Store", "Control", "HTTPEdge", "Admin", "Logging",
+                "ControlAPI",
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
@@ -70,6 +75,13 @@ let package = Package(
         .testTarget(
             name: "HTTPEdgeTests", dependencies: ["HTTPEdge", "TestKit"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ControlAPITests",
+            dependencies: ["ControlAPI", "Control", "Store", "Wire", "Crypto", "HTTPEdge", "Admin"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ControlBench", dependencies: ["Control", "Store", "Wire", "Crypto"],
+            path: "Benchmarks/ControlBench", swiftSettings: swiftSettings),
         .testTarget(
             name: "AdminTests", dependencies: ["Admin", "Control", "Store", "Wire", "TestKit"],
             swiftSettings: swiftSettings),

@@ -56,7 +56,8 @@ final class Daemon {
             control: control, relay: relay, certificate: dtlsCertificate,
             candidateHost: candidate)
         self.whip = whip
-        let api = APIRoutes(whip: whip, relay: relay)
+        let api = APIRoutes(
+            whip: whip, relay: relay, joinTokenTTLSeconds: options.joinTokenTTLSeconds)
         let https = HTTPSServer(
             configuration: HTTPSConfiguration(
                 host: options.httpsHost, port: options.httpsPort,
