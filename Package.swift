@@ -24,6 +24,9 @@ let package = Package(
         system("CMicroHTTPD", "libmicrohttpd", apt: "libmicrohttpd-dev"),
         system("CArgon2", "libargon2", apt: "libargon2-dev"),
         .target(name: "CLinux"),
+        .target(
+            name: "CSQLiteCrypt", dependencies: ["CSQLite", "COpenSSL"],
+            linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("crypto")]),
         .target(name: "Logging", swiftSettings: swiftSettings),
 
         .target(name: "Wire", dependencies: ["Crypto"], swiftSettings: swiftSettings),
@@ -82,6 +85,9 @@ let package = Package(
         .executableTarget(
             name: "ControlBench", dependencies: ["Control", "Store", "Wire", "Crypto"],
             path: "Benchmarks/ControlBench", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CSQLiteCryptTests", dependencies: ["CSQLiteCrypt", "CSQLite"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "AdminTests", dependencies: ["Admin", "Control", "Store", "Wire", "TestKit"],
             swiftSettings: swiftSettings),
