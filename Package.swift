@@ -33,7 +33,8 @@ let package = Package(
         .target(
             name: "Crypto", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: swiftSettings),
         .target(
-            name: "Store", dependencies: ["CSQLite", "Crypto", "Wire"], swiftSettings: swiftSettings),
+            name: "Store", dependencies: ["CSQLite", "CSQLiteCrypt", "Crypto", "Wire"],
+            swiftSettings: swiftSettings),
         .target(
             name: "Control", dependencies: ["Store", "Wire", "Crypto", "CArgon2"],
             swiftSettings: swiftSettings),

@@ -29,7 +29,8 @@ final class Daemon {
         try makePrivateDirectory(state + "/keys")
         try makePrivateDirectory(state + "/tls")
 
-        let control = ControlPlane(store: try Store(path: state + "/whoot.db"))
+        let key = try DatabaseKey.load(stateDirectory: state)
+        let control = ControlPlane(store: try Store(path: state + "/whoot.db", key: key))
         self.control = control
         if options.seedDemo { _ = try control.ensureDemo() }
 
