@@ -46,7 +46,8 @@ extension ControlPlane {
                 at: now, metadata: ["name": record.name])
             announce(
                 members.map {
-                    Revocation(tenant: tenant, member: $0, channel: channel, reason: .channelDeleted)
+                    Revocation(
+                        tenant: tenant, member: $0, channel: channel, reason: .channelDeleted)
                 }, after: transaction)
         }
     }

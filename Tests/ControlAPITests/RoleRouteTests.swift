@@ -116,7 +116,8 @@ import Wire
             "POST", "/v1/members", token: admin, json: ["handle": "boss", "role": "owner"])
         let remove = harness.send("DELETE", "/v1/members/\(ownerID.rawValue)", token: admin)
 
-        #expect([promote.status, demote.status, invite.status, remove.status] == [403, 403, 403, 403])
+        let statuses = [promote.status, demote.status, invite.status, remove.status]
+        #expect(statuses == [403, 403, 403, 403])
         #expect(try Workspace.snapshot(harness.control, space.tenant) == before)
     }
 

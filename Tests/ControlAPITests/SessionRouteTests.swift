@@ -7,9 +7,9 @@ import Wire
 
 /// Login, logout, throttling, invitations and join tokens through the API.
 @Suite struct SessionRouteTests {
-    func login(_ harness: APIHarness, _ handle: String, _ password: String, ip: String = "192.0.2.10")
-        -> APIHarness.Reply
-    {
+    func login(
+        _ harness: APIHarness, _ handle: String, _ password: String, ip: String = "192.0.2.10"
+    ) -> APIHarness.Reply {
         harness.send("POST", "/v1/login", raw: JSONValue.object([
             "tenant": "acme", "handle": .string(handle), "password": .string(password),
         ]).encoded(), ip: ip)
