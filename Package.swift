@@ -33,7 +33,8 @@ let package = Package(
         .target(
             name: "Crypto", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: swiftSettings),
         .target(
-            name: "Store", dependencies: ["CSQLite", "Crypto", "Wire"], swiftSettings: swiftSettings),
+            name: "Store", dependencies: ["CSQLite", "CSQLiteCrypt", "Crypto", "Wire"],
+            swiftSettings: swiftSettings),
         .target(
             name: "Control", dependencies: ["Store", "Wire", "Crypto", "CArgon2"],
             swiftSettings: swiftSettings),
@@ -46,10 +47,15 @@ let package = Package(
         .target(
             name: "Admin", dependencies: ["Control", "Store", "Wire", "Crypto", "CLinux"],
             swiftSettings: swiftSettings),
+        .target(
+            name: "ControlAPI",
+            dependencies: ["Control", "Store", "Wire", "Crypto", "HTTPEdge", "Admin", "Logging"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "whootd",
             dependencies: [
                 "Wire", "Crypto", "Relay", "Store", "Control", "HTTPEdge", "Admin", "Logging",
+                "ControlAPI",
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
@@ -73,6 +79,13 @@ let package = Package(
         .testTarget(
             name: "HTTPEdgeTests", dependencies: ["HTTPEdge", "TestKit"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ControlAPITests",
+            dependencies: ["ControlAPI", "Control", "Store", "Wire", "Crypto", "HTTPEdge", "Admin"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ControlBench", dependencies: ["Control", "Store", "Wire", "Crypto"],
+            path: "Benchmarks/ControlBench", swiftSettings: swiftSettings),
         .testTarget(
             name: "CSQLiteCryptTests", dependencies: ["CSQLiteCrypt", "CSQLite"],
             swiftSettings: swiftSettings),

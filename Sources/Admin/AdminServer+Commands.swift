@@ -42,6 +42,7 @@ extension AdminServer {
         }
         registerMemberCommands()
         registerAssignmentCommands()
+        registerMaintenanceCommands()
     }
 
     private func registerMemberCommands() {

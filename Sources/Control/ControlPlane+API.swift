@@ -24,43 +24,13 @@ extension ControlPlane {
     /// Renames a channel; `.conflict` when the new name is taken.
     public func renameChannel(_ caller: Caller, channel: ChannelID, to name: String) throws {
         try caller.require(.manageChannels)
-        let name = try Names.channel(name)
-        let now = clock()
-        try store.write { transaction in
-            guard let record = try transaction.channel(caller.scope, id: channel) else {
-                throw ControlError.notFound("channel \(channel.rawValue) not found")
-            }
-            guard record.name != name else { return }
-            guard try transaction.channel(caller.scope, name: name) == nil else {
-                throw ControlError.conflict("channel \"\(name)\" already exists")
-            }
-            _ = try transaction.renameChannel(caller.scope, channel: channel, name: name)
-            try audit(
-                transaction, caller.scope, caller.actor, "channel.rename",
-                target: "channel:\(channel.rawValue)", at: now,
-                metadata: ["from": record.name, "to": name])
-        }
+        try renameChannel(tenant: caller.tenant, channel: channel, to: name, actor: caller.actor)
     }
 
     /// Deletes a channel with its assignments and join tokens; everyone in it is revoked.
     public func deleteChannel(_ caller: Caller, channel: ChannelID) throws {
         try caller.require(.manageChannels)
-        let now = clock()
-        try store.write { transaction in
-            guard let record = try transaction.channel(caller.scope, id: channel) else {
-                throw ControlError.notFound("channel \(channel.rawValue) not found")
-            }
-            let members = try transaction.assignedMembers(caller.scope, channel: channel)
-            _ = try transaction.deleteChannel(caller.scope, channel: channel)
-            try audit(
-                transaction, caller.scope, caller.actor, "channel.delete",
-                target: "channel:\(channel.rawValue)", at: now, metadata: ["name": record.name])
-            announce(
-                members.map {
-                    Revocation(tenant: caller.tenant, member: $0, channel: channel,
-                               reason: .channelDeleted)
-                }, after: transaction)
-        }
+        try deleteChannel(tenant: caller.tenant, channel: channel, actor: caller.actor)
     }
 
     public func assign(_ caller: Caller, member: MemberID, channel: ChannelID) throws -> Bool {
@@ -102,13 +72,14 @@ extension ControlPlane {
     }
 
     /// A join token for the caller themselves, into a channel they are assigned to.
-    public func issueJoinToken(_ caller: Caller, channel: ChannelID, now: Int64) throws
-        -> Secret<String>
-    {
+    /// - Parameter ttlSeconds: lifetime, within `joinTokenTTLRange`.
+    public func issueJoinToken(
+        _ caller: Caller, channel: ChannelID, ttlSeconds: Int = 300, now: Int64
+    ) throws -> Secret<String> {
         try caller.require(.joinChannel)
         return try issueJoinToken(
-            tenant: caller.tenant, channel: channel, member: caller.member, now: now,
-            actor: caller.actor)
+            tenant: caller.tenant, channel: channel, member: caller.member,
+            ttlSeconds: ttlSeconds, now: now, actor: caller.actor)
     }
 
     /// The caller's tenant's audit events after `afterSeq` (admins, owners, auditors).

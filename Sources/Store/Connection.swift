@@ -5,9 +5,12 @@ import CSQLite
 final class Connection {
     private let handle: OpaquePointer
     private var statements: [String: Statement] = [:]
+    /// Kept alive until the handle is closed, so the VFS outlives every file opened by it.
+    private let vfs: EncryptedVFS?
 
-    init(path: String) throws {
-        handle = try DatabaseOpener.open(path: path)
+    init(path: String, vfs: EncryptedVFS? = nil) throws {
+        handle = try DatabaseOpener.open(path: path, vfs: vfs)
+        self.vfs = vfs
     }
 
     deinit {

@@ -1,10 +1,11 @@
 import CSQLite
+import CSQLiteCrypt
 
 /// The one place where whoot opens SQLite database files.
 ///
-/// Every connection the store makes comes from `open(path:)`, so that a page-encrypting VFS
-/// can later be put in here (register the VFS, pass its name to `sqlite3_open_v2`, hand it the
-/// key) without touching any query code.
+/// Every connection the store makes comes from `open(path:vfs:)`. With a `vfs`, every page
+/// of the database, its WAL and its journals is sealed with AES-256-GCM on its way to disk
+/// (see docs/encryption-at-rest.md); no query code knows about it.
 enum DatabaseOpener {
     /// How long a connection waits for another connection's lock before failing, in ms.
     static let busyTimeoutMilliseconds: Int32 = 5_000
@@ -12,18 +13,24 @@ enum DatabaseOpener {
     /// Opens (creating if missing) the database at `path` and applies the connection
     /// settings every whoot connection has: WAL journal, foreign keys enforced, full sync,
     /// a busy timeout, and no loading of extensions.
-    static func open(path: String) throws -> OpaquePointer {
+    /// With `vfs`, the file is read and written through that encrypting VFS; a wrong key
+    /// or a plaintext file fails here with the VFS's reason.
+    static func open(path: String, vfs: EncryptedVFS? = nil) throws -> OpaquePointer {
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
             | SQLITE_OPEN_EXRESCODE
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        if vfs != nil { whoot_crypt_clear_error() }
+        let rc = sqlite3_open_v2(path, &db, flags, vfs?.name)
         guard rc == SQLITE_OK, let db else {
-            let error = StoreError.sqlite("open \(path)", db)
+            let error = vfs == nil
+                ? StoreError.sqlite("open \(path)", db)
+                : EncryptedVFS.failure("open \(path)", code: rc)
             sqlite3_close_v2(db)
             throw error
         }
 
         do {
+            try vfs?.prepare(db, path: path)
             sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
             try exec(db, "PRAGMA foreign_keys = ON")
             try exec(db, "PRAGMA journal_mode = WAL")

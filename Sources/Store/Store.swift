@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// whoot's database: one SQLite file (WAL mode), its migrations, and the one serialized
@@ -17,10 +18,12 @@ public final class Store {
     private let lock = NSRecursiveLock()
     private var inTransaction = false
 
-    /// Opens or creates the database at `path` and applies any pending migrations.
-    public init(path: String) throws {
+    /// Opens or creates the database at `path` and applies any pending migrations. With a
+    /// `key` (32 bytes, see `DatabaseKey`), every page on disk is encrypted; a wrong key
+    /// fails here with a clear error. Without one the file is plain SQLite (tests, tools).
+    public init(path: String, key: Secret<[UInt8]>? = nil) throws {
         self.path = path
-        connection = try Connection(path: path)
+        connection = try Connection(path: path, vfs: try key.map(EncryptedVFS.init(key:)))
         try Migrations.apply(to: connection, nowMs: Store.wallClockMilliseconds())
     }
 

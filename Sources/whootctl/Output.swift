@@ -10,7 +10,7 @@ enum Output {
             return
         }
         switch spec.command {
-        case "token.join":
+        case "token.join", "member.invitation":
             Swift.print(result["token"]?.stringValue ?? "")
         case "tenant.list":
             table(result["tenants"], columns: ["id", "slug", "name"])

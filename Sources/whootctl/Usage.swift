@@ -9,6 +9,9 @@ struct CommandSpec {
     let optional: [String]
     /// Flags sent as integers rather than strings.
     var integers: Set<String> = []
+    /// An argument read from standard input (one line) rather than from a flag, for
+    /// secrets that must not appear in the process list or shell history.
+    var fromStdin: String? = nil
 }
 
 enum Usage {
@@ -21,6 +24,12 @@ enum Usage {
                     summary: "create a channel", required: ["tenant", "name"], optional: []),
         CommandSpec(noun: "channel", verb: "list", command: "channel.list",
                     summary: "list a tenant's channels", required: ["tenant"], optional: []),
+        CommandSpec(noun: "channel", verb: "rename", command: "channel.rename",
+                    summary: "rename a channel", required: ["tenant", "channel", "name"],
+                    optional: []),
+        CommandSpec(noun: "channel", verb: "delete", command: "channel.delete",
+                    summary: "delete a channel (ends its sessions)",
+                    required: ["tenant", "channel"], optional: []),
         CommandSpec(noun: "member", verb: "invite", command: "member.invite",
                     summary: "invite a member", required: ["tenant", "handle"],
                     optional: ["email", "role"]),
@@ -28,6 +37,12 @@ enum Usage {
                     summary: "list a tenant's members", required: ["tenant"], optional: []),
         CommandSpec(noun: "member", verb: "remove", command: "member.remove",
                     summary: "remove a member (ends their sessions)",
+                    required: ["tenant", "member"], optional: []),
+        CommandSpec(noun: "member", verb: "password", command: "member.password",
+                    summary: "set a password, read from stdin (activates an invited member)",
+                    required: ["tenant", "member"], optional: [], fromStdin: "password"),
+        CommandSpec(noun: "member", verb: "invitation", command: "member.invitation",
+                    summary: "issue an invitation token (printed alone on stdout)",
                     required: ["tenant", "member"], optional: []),
         CommandSpec(noun: "role", verb: "set", command: "member.role",
                     summary: "change a member's role (owner, admin, member, auditor)",
@@ -73,6 +88,7 @@ enum Usage {
         let words = [spec.noun, spec.verb].compactMap { $0 }.joined(separator: " ")
         let flags = spec.required.map { "--\($0) \($0.uppercased())" }
             + spec.optional.map { "[--\($0) \($0.uppercased())]" }
+            + (spec.fromStdin.map { ["< \($0.uppercased())"] } ?? [])
         let usage = ([words] + flags).joined(separator: " ")
         return usage.padding(toLength: max(usage.count, 58), withPad: " ", startingAt: 0)
             + "  " + spec.summary

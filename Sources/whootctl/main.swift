@@ -79,8 +79,25 @@ struct Invocation {
         for name in spec.required where args[name] == nil {
             throw UsageError(message: "missing --\(name)")
         }
+        if let name = spec.fromStdin {
+            args[name] = .string(try readSecretLine(name))
+        }
         return args
     }
+}
+
+/// One line of standard input without its line ending; at a terminal, read without echo.
+func readSecretLine(_ name: String) throws -> String {
+    let line: String?
+    if isatty(0) == 1 {
+        line = getpass("\(name): ").map { String(cString: $0) }
+    } else {
+        line = readLine(strippingNewline: true)
+    }
+    guard let line, !line.isEmpty else {
+        throw UsageError(message: "expected the \(name) on standard input")
+    }
+    return line.hasSuffix("\r") ? String(line.dropLast()) : line
 }
 
 func run() -> Int32 {

@@ -1,3 +1,4 @@
+import ControlAPI
 import HTTPEdge
 import Relay
 
@@ -5,7 +6,9 @@ import Relay
 struct APIRoutes: Sendable {
     let router: Router
 
-    init(whip: WHIPService, relay: Relay, metrics: MetricsRenderer) {
+    init(
+        whip: WHIPService, relay: Relay, metrics: MetricsRenderer, joinTokenTTLSeconds: Int = 300
+    ) {
         var router = Router()
         router.add("GET", "/") { _, _ in .html(StaticPage.indexHTML) }
         router.add("GET", "/healthz") { _, _ in .json(200, rawJSON: #"{"status":"ok"}"#) }
@@ -22,6 +25,8 @@ struct APIRoutes: Sendable {
         router.add("DELETE", "/whip/:id") { request, params in
             whip.delete(request, id: params["id"] ?? "")
         }
+        ControlRoutes(control: whip.control, joinTokenTTLSeconds: joinTokenTTLSeconds)
+            .register(on: &router)
         self.router = router
     }
 

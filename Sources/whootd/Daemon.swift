@@ -41,7 +41,8 @@ final class Daemon {
         let keys = try KeyStore(stateDirectory: state)
         self.keys = keys
 
-        let control = ControlPlane(store: try Store(path: state + "/whoot.db"))
+        let key = try DatabaseKey.load(stateDirectory: state)
+        let control = ControlPlane(store: try Store(path: state + "/whoot.db", key: key))
         self.control = control
         if options.seedDemo { _ = try control.ensureDemo() }
 
@@ -68,7 +69,8 @@ final class Daemon {
         self.whip = whip
         let api = APIRoutes(
             whip: whip, relay: relay,
-            metrics: MetricsRenderer(relay: relay, http: httpMetrics))
+            metrics: MetricsRenderer(relay: relay, http: httpMetrics),
+            joinTokenTTLSeconds: options.joinTokenTTLSeconds)
         let metrics = httpMetrics
         let https = HTTPSServer(
             configuration: HTTPSConfiguration(

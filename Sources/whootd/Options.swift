@@ -19,6 +19,8 @@ struct Options {
     var tlsCertificate: String? = nil
     /// How long SIGTERM waits for live calls to end before cutting them, in seconds.
     var drainSeconds = 10
+    /// Lifetime of join tokens issued through the HTTPS API, in seconds.
+    var joinTokenTTLSeconds = 300
     var httpMaxBodyBytes = 64 * 1024
     var httpMaxConnections = 1000
     var httpConnectionTimeoutSeconds = 30
@@ -34,6 +36,7 @@ struct Options {
           --candidate-ip IP      address announced in ICE candidates [the UDP host]
           --tls-certificate FILE PEM certificate and key for HTTPS [self-signed]
           --drain-seconds N      SIGTERM waits this long for calls to end [10]
+          --join-token-ttl SECS  lifetime of join tokens from the HTTPS API [300]
           --log-level LEVEL      trace|debug|info|notice|warning|error [info]
           --no-demo              do not create the demo tenant
           --help                 this text
@@ -121,7 +124,7 @@ struct Options {
         "--state-dir": "state_dir", "--https": "https", "--udp": "udp",
         "--admin-socket": "admin_socket", "--candidate-ip": "candidate_ip",
         "--log-level": "log_level", "--tls-certificate": "tls_certificate",
-        "--drain-seconds": "drain_seconds",
+        "--drain-seconds": "drain_seconds", "--join-token-ttl": "join_token_ttl",
     ]
 
     mutating func set(_ key: String, _ value: String) throws {
@@ -148,6 +151,7 @@ struct Options {
             seedDemo = flag
         case "tls_certificate": tlsCertificate = value
         case "drain_seconds": drainSeconds = try Self.number(value, key, in: 0...3600)
+        case "join_token_ttl": joinTokenTTLSeconds = try Self.number(value, key, in: 1...3600)
         case "http_max_body_bytes":
             httpMaxBodyBytes = try Self.number(value, key, in: 1024...(16 << 20))
         case "http_max_connections":

@@ -1,0 +1,72 @@
+import Admin
+import HTTPEdge
+
+/// A request body read strictly: a JSON object of at most `maxBytes` bytes, in UTF-8,
+/// whose fields are all named in `allowed` and have the expected types. Anything else is
+/// refused with a 4xx before the control plane is asked to change anything.
+struct JSONBody {
+    /// The largest body an API request may carry, in bytes. Far above any valid request;
+    /// the HTTPS edge itself refuses bodies over its own limit with 413 before this.
+    static let maxBytes = 8 * 1024
+
+    let fields: [String: JSONValue]
+
+    /// Parses `request.body`. An empty body counts as `{}` only when `allowEmpty`.
+    init(_ request: HTTPRequest, allowed: Set<String>, allowEmpty: Bool = false) throws {
+        let body = request.body
+        guard body.count <= Self.maxBytes else {
+            throw APIError(413, "request body is larger than \(Self.maxBytes) bytes")
+        }
+        if body.isEmpty && allowEmpty {
+            fields = [:]
+            return
+        }
+        let mediaType = request.header("content-type")?.split(separator: ";").first
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard mediaType == "application/json" else {
+            throw APIError(415, "Content-Type must be application/json")
+        }
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw APIError(400, "request body is not valid UTF-8")
+        }
+        guard case .object(let object)? = try? JSONValue.parse(body) else {
+            throw APIError(400, "request body must be one JSON object")
+        }
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            throw APIError(400, "unknown field \"\(Self.printable(key))\"")
+        }
+        fields = object
+    }
+
+    /// A required string field.
+    func string(_ name: String) throws -> String {
+        guard let value = try optionalString(name) else {
+            throw APIError(400, "missing field \"\(name)\"")
+        }
+        return value
+    }
+
+    /// A string field that may be absent or null.
+    func optionalString(_ name: String) throws -> String? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .string(let value)?: return value
+        default: throw APIError(400, "field \"\(name)\" must be a string")
+        }
+    }
+
+    /// An integer field that may be absent or null.
+    func optionalInt(_ name: String) throws -> Int64? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .int(let value)?: return value
+        default: throw APIError(400, "field \"\(name)\" must be an integer")
+        }
+    }
+
+    /// `key` cut short and stripped of control characters, safe to echo in an error.
+    static func printable(_ key: String) -> String {
+        let clean = key.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }
+        return String(String.UnicodeScalarView(clean.prefix(40)))
+    }
+}
