@@ -22,6 +22,7 @@ public final class Store {
         self.path = path
         connection = try Connection(path: path)
         try Migrations.apply(to: connection, nowMs: Store.wallClockMilliseconds())
+        try sealUnchainedAuditEvents()
     }
 
     /// The schema version recorded in the database.
