@@ -36,7 +36,7 @@ extension ControlPlane {
             }
             _ = try transaction.renameChannel(caller.scope, channel: channel, name: name)
             try audit(
-                transaction, caller.scope, caller.actor, "channel.rename",
+                transaction, caller.scope, caller.actor, .channelRename,
                 target: "channel:\(channel.rawValue)", at: now,
                 metadata: ["from": record.name, "to": name])
         }
@@ -53,7 +53,7 @@ extension ControlPlane {
             let members = try transaction.assignedMembers(caller.scope, channel: channel)
             _ = try transaction.deleteChannel(caller.scope, channel: channel)
             try audit(
-                transaction, caller.scope, caller.actor, "channel.delete",
+                transaction, caller.scope, caller.actor, .channelDelete,
                 target: "channel:\(channel.rawValue)", at: now, metadata: ["name": record.name])
             announce(
                 members.map {

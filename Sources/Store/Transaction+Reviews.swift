@@ -21,14 +21,14 @@ public struct AccessReviewItem: Sendable, Equatable {
     public let handle: String
     public let role: String
     public let status: String
-    /// Permission names, comma-separated, sorted.
+    /// Permission names, ";"-separated, sorted.
     public let permissions: String
-    /// Channel names, comma-separated, sorted.
+    /// Channel names, ";"-separated, sorted.
     public let channels: String
     /// "approve", "modify" or "revoke"; nil while undecided.
     public let decision: String?
     public let newRole: String?
-    /// Channel names after a modify, comma-separated.
+    /// Channel names after a modify, ";"-separated.
     public let newChannels: String?
     public let comment: String?
     public let reviewer: String?
