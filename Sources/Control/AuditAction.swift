@@ -41,12 +41,8 @@ public enum AuditAction: String, Sendable, CaseIterable, Codable {
     case transcriptionAccess = "transcription.access"
     case settingsChange = "settings.change"
 
-    // The admin socket: commands that change nothing else but must leave a trace.
-    case adminCommand = "admin.command"
-
     // The audit log and access reviews themselves.
     case auditExport = "audit.export"
-    case auditVerify = "audit.verify"
     case reviewStart = "review.start"
     case reviewDecide = "review.decide"
     case reviewComplete = "review.complete"

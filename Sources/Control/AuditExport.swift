@@ -2,6 +2,25 @@ import Foundation
 import Store
 import Wire
 
+/// Where an export stands between chunks: its filter, span and counts so far.
+public struct AuditExportCursor: Sendable {
+    public let tenant: TenantID
+    public let filter: AuditFilter
+    var after: Int64 = 0
+    var endSeq: Int64 = 0
+    var headerWritten = false
+    var finished = false
+    public var summary = AuditExportSummary()
+
+    init(tenant: TenantID, filter: AuditFilter) {
+        self.tenant = tenant
+        self.filter = filter
+    }
+
+    /// True once the last chunk was returned.
+    public var isFinished: Bool { finished }
+}
+
 /// What one export wrote.
 public struct AuditExportSummary: Sendable, Equatable {
     /// Entries the filter selected.
@@ -16,7 +35,7 @@ public struct AuditExportSummary: Sendable, Equatable {
 /// CSV export of the audit log (format: `AuditCSV`). The export covers the span from the
 /// first selected entry to the first signed checkpoint at or after the last one, signing
 /// a fresh checkpoint when none covers it yet, so that every export verifies offline.
-/// Rows stream to `write` in chunks of about 64 KiB, pages of 2,000 entries at a time.
+/// Rows are read and written in pages of 2,000 entries, so memory stays bounded.
 extension ControlPlane {
     /// Exports the caller's tenant's log (admins, owners and auditors).
     @discardableResult
@@ -28,27 +47,34 @@ extension ControlPlane {
             tenant: caller.tenant, filter: filter, actor: caller.actor, write: write)
     }
 
-    /// Exports `tenant`'s log for `actor` (the admin socket); the export is itself audited
-    /// before any row is read, so an unfiltered export contains its own event.
+    /// Exports `tenant`'s log for `actor` (the admin socket) to `write` in one go.
     @discardableResult
     public func exportAudit(
         tenant: TenantID, filter: AuditFilter, actor: Actor, write: ([UInt8]) throws -> Void
     ) throws -> AuditExportSummary {
+        var cursor = try beginAuditExport(tenant: tenant, filter: filter, actor: actor)
+        while let chunk = try nextAuditExportChunk(&cursor) { try write(chunk) }
+        return cursor.summary
+    }
+
+    /// Starts an export: audits it (before any row is read, so an unfiltered export holds
+    /// its own event), finds the span and the checkpoint that ends it, signing one when
+    /// none covers the last selected entry yet.
+    public func beginAuditExport(tenant: TenantID, filter: AuditFilter, actor: Actor) throws
+        -> AuditExportCursor
+    {
         guard auditSettings.signer != nil else {
             throw ControlError.conflict("no audit signing key is configured; cannot export")
         }
-        var summary = AuditExportSummary()
-        summary.exportEventSeq = try recordAuditEvent(
+        let seq = try recordAuditEvent(
             tenant: tenant, actor: actor, action: .auditExport, target: "tenant:\(tenant.rawValue)",
             metadata: Self.filterMetadata(filter))
         let scope = TenantScope(tenant)
+        var cursor = AuditExportCursor(tenant: tenant, filter: filter)
+        cursor.summary.exportEventSeq = seq
 
-        var out: [UInt8] = []
-        out.reserveCapacity(80_000)
-        AuditCSV.appendRow(AuditCSV.header, to: &out)
         guard let span = try store.read({ try $0.auditMatchSpan(scope, filter) }) else {
-            try write(out)
-            return summary
+            return cursor
         }
         var end = try store.read { try $0.auditCheckpoint(scope, atOrAfter: span.last) }
         if end == nil {
@@ -58,43 +84,58 @@ extension ControlPlane {
         guard let end else {
             throw ControlError.conflict("could not sign a checkpoint for the export")
         }
+        cursor.after = span.first - 1
+        cursor.endSeq = end.seq
+        return cursor
+    }
 
-        var after = span.first - 1
-        while after < end.seq {
-            let page = try store.read { transaction in
-                let records = try transaction.auditEvents(
-                    scope, afterSeq: after, throughSeq: end.seq, limit: 2_000)
-                let checkpoints = try transaction.auditCheckpoints(
-                    scope, fromSeq: after + 1, throughSeq: records.last?.seq ?? after)
-                return (records, checkpoints)
-            }
-            guard let last = page.0.last else { break }
-            var checkpoints = page.1.makeIterator()
-            var nextCheckpoint = checkpoints.next()
-            for record in page.0 {
-                if filter.matches(record.entry) {
-                    Self.appendEntryRow(record, to: &out)
-                    summary.entries += 1
-                } else {
-                    Self.appendLinkRow(record, to: &out)
-                    summary.links += 1
-                }
-                while let checkpoint = nextCheckpoint, checkpoint.seq <= record.seq {
-                    if checkpoint.seq == record.seq {
-                        Self.appendCheckpointRow(checkpoint, to: &out)
-                        summary.checkpoints += 1
-                    }
-                    nextCheckpoint = checkpoints.next()
-                }
-                if out.count >= 65_536 {
-                    try write(out)
-                    out.removeAll(keepingCapacity: true)
-                }
-            }
-            after = last.seq
+    /// The next chunk of CSV (at most `maxEntries` rows of entries and links, plus their
+    /// checkpoints; the first chunk starts with the header row), or nil when done.
+    public func nextAuditExportChunk(_ cursor: inout AuditExportCursor, maxEntries: Int = 2_000)
+        throws -> [UInt8]?
+    {
+        guard !cursor.finished else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(80_000)
+        if !cursor.headerWritten {
+            AuditCSV.appendRow(AuditCSV.header, to: &out)
+            cursor.headerWritten = true
         }
-        try write(out)
-        return summary
+        let scope = TenantScope(cursor.tenant)
+        let (after, endSeq) = (cursor.after, cursor.endSeq)
+        let (records, checkpoints) = try store.read { transaction in
+            let records = try transaction.auditEvents(
+                scope, afterSeq: after, throughSeq: endSeq, limit: max(1, maxEntries))
+            let checkpoints = try transaction.auditCheckpoints(
+                scope, fromSeq: after + 1, throughSeq: records.last?.seq ?? after)
+            return (records, checkpoints)
+        }
+        guard let last = records.last else {
+            cursor.finished = true
+            return out.isEmpty ? nil : out
+        }
+
+        var pending = checkpoints.makeIterator()
+        var nextCheckpoint = pending.next()
+        for record in records {
+            if cursor.filter.matches(record.entry) {
+                Self.appendEntryRow(record, to: &out)
+                cursor.summary.entries += 1
+            } else {
+                Self.appendLinkRow(record, to: &out)
+                cursor.summary.links += 1
+            }
+            while let checkpoint = nextCheckpoint, checkpoint.seq <= record.seq {
+                if checkpoint.seq == record.seq {
+                    Self.appendCheckpointRow(checkpoint, to: &out)
+                    cursor.summary.checkpoints += 1
+                }
+                nextCheckpoint = pending.next()
+            }
+        }
+        cursor.after = last.seq
+        if last.seq >= endSeq { cursor.finished = true }
+        return out
     }
 
     static func filterMetadata(_ filter: AuditFilter) -> [String: Any] {

@@ -11,6 +11,9 @@ public final class AuditSettings: @unchecked Sendable {
     private var fileValue: String?
     private var everyValue: Int64 = 1_000
 
+    /// Exports in progress that a client continues chunk by chunk.
+    public let exports = AuditExportRegistry()
+
     init() {}
 
     /// Installs the signing key and the checkpoint file (`<state>/audit/checkpoints.log`;
