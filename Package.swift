@@ -50,7 +50,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "whootctl", dependencies: ["Admin"], swiftSettings: swiftSettings),
+            name: "whootctl", dependencies: ["Admin", "Control", "Crypto"], swiftSettings: swiftSettings),
         .target(
             name: "TestKit", dependencies: ["Wire", "Crypto"], path: "Tests/TestKit",
             swiftSettings: swiftSettings),

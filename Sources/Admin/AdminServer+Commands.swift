@@ -42,6 +42,7 @@ extension AdminServer {
         }
         registerMemberCommands()
         registerAssignmentCommands()
+        registerAuditCommands()
     }
 
     private func registerMemberCommands() {

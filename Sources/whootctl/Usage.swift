@@ -42,7 +42,7 @@ enum Usage {
                     summary: "issue a join token (printed alone on stdout)",
                     required: ["tenant", "channel", "member"], optional: ["ttl"],
                     integers: ["ttl"]),
-    ]
+    ] + auditCommands
 
     static let general = """
         usage: whootctl [--socket PATH] [--json] <noun> <verb> [--flag VALUE ...]

@@ -1,3 +1,4 @@
+import Control
 import HTTPEdge
 import Relay
 
@@ -5,12 +6,13 @@ import Relay
 struct APIRoutes: Sendable {
     let router: Router
 
-    init(whip: WHIPService, relay: Relay) {
+    init(whip: WHIPService, relay: Relay, control: ControlPlane) {
         var router = Router()
         router.add("GET", "/") { _, _ in .html(StaticPage.indexHTML) }
         router.add("GET", "/healthz") { _, _ in .json(200, rawJSON: #"{"status":"ok"}"#) }
         router.add("POST", "/whip") { request, _ in whip.post(request) }
         router.add("DELETE", "/whip/:id") { _, params in whip.delete(params["id"] ?? "") }
+        AuditAPI.register(&router, control: control)
         self.router = router
     }
 

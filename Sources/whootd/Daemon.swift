@@ -18,6 +18,7 @@ final class Daemon {
     private var admin: AdminServer?
     private var control: ControlPlane?
     private var whip: WHIPService?
+    private var sealing: AuditSealing?
 
     init(options: Options) {
         self.options = options
@@ -28,9 +29,13 @@ final class Daemon {
         try makePrivateDirectory(state)
         try makePrivateDirectory(state + "/keys")
         try makePrivateDirectory(state + "/tls")
+        try makePrivateDirectory(state + "/audit")
 
         let control = ControlPlane(store: try Store(path: state + "/whoot.db"))
         self.control = control
+        let sealing = try AuditSealing(control: control, stateDirectory: state)
+        sealing.start()
+        self.sealing = sealing
         if options.seedDemo { _ = try control.ensureDemo() }
 
         let dtlsCertificate = try Certificate.loadOrCreate(
@@ -56,7 +61,7 @@ final class Daemon {
             control: control, relay: relay, certificate: dtlsCertificate,
             candidateHost: candidate)
         self.whip = whip
-        let api = APIRoutes(whip: whip, relay: relay)
+        let api = APIRoutes(whip: whip, relay: relay, control: control)
         let https = HTTPSServer(
             configuration: HTTPSConfiguration(
                 host: options.httpsHost, port: options.httpsPort,
@@ -86,6 +91,7 @@ final class Daemon {
         admin?.stop()
         https?.stop()
         relay?.stop()
+        sealing?.stop()
         Self.logger.notice("whootd stopped")
     }
 
