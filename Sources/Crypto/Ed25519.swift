@@ -31,6 +31,15 @@ public enum Ed25519 {
             return PrivateKey(key: key)
         }
 
+        /// A key from its 32-byte seed (RFC 8032 "secret key").
+        public convenience init(seed: Secret<[UInt8]>) throws {
+            let bytes = seed.reveal
+            guard bytes.count == 32,
+                let key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, bytes, bytes.count)
+            else { throw CryptoError("reading Ed25519 seed", reason: "not 32 valid bytes") }
+            self.init(key: key)
+        }
+
         /// Reads an unencrypted PKCS #8 PEM private key; refuses keys of other types.
         public convenience init(pem: Secret<String>) throws {
             let bytes = Array(pem.reveal.utf8)
