@@ -51,6 +51,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "whootctl", dependencies: ["Admin", "Control", "Crypto"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "AuditExportBench", dependencies: ["Control", "Store", "Crypto", "Wire"],
+            path: "Benchmarks/AuditExportBench", swiftSettings: swiftSettings),
         .target(
             name: "TestKit", dependencies: ["Wire", "Crypto"], path: "Tests/TestKit",
             swiftSettings: swiftSettings),
