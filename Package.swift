@@ -50,7 +50,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "whootctl", dependencies: ["Admin", "Control", "Crypto"], swiftSettings: swiftSettings),
+            name: "whootctl", dependencies: ["Admin", "Control", "Crypto"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "AuditExportBench", dependencies: ["Control", "Store", "Crypto", "Wire"],
             path: "Benchmarks/AuditExportBench", swiftSettings: swiftSettings),

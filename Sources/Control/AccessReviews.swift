@@ -137,7 +137,9 @@ extension ControlPlane {
             case .approve:
                 break
             case .modify(let role, let channels):
-                if let role { newRole = try applyRole(transaction, scope, target, role, actor, now) }
+                if let role {
+                    newRole = try applyRole(transaction, scope, target, role, actor, now)
+                }
                 if let channels {
                     newChannels = try applyChannels(
                         transaction, scope, target, channels, actor, now)

@@ -6,9 +6,8 @@ struct Migration {
 }
 
 /// The schema's history. Append only: a released migration is never edited, a later one
-/// changes what it made. Later issues add audit chaining (hash columns and triggers that
-/// refuse UPDATE and DELETE on `audit_events`), MFA (per-tenant policy, TOTP secrets,
-/// recovery codes) and login sessions as new migrations.
+/// changes what it made. Version 3 adds the audit hash chain with triggers that refuse
+/// UPDATE and DELETE on `audit_events`, signed checkpoints and access reviews.
 ///
 /// Every table of tenant data has a `tenant_id` column, and rows that refer to other rows
 /// of the same tenant do so through composite foreign keys `(tenant_id, id)`, so the

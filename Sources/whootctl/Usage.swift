@@ -64,7 +64,8 @@ enum Usage {
         }
         lines.append("""
 
-            exit status: 0 success, 1 the daemon refused or could not be reached, 2 usage error
+            exit status: 0 success, 1 the daemon refused or could not be reached, 2 usage error,
+            3 audit verify found a broken entry
             """)
         return lines.joined(separator: "\n")
     }

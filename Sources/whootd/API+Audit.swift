@@ -145,7 +145,8 @@ enum AuditAPI {
     {
         switch value {
         case .int(let id)?: return MemberID(id)
-        case .string(let handle)?: return try control.memberID(tenant: caller.tenant, handle: handle)
+        case .string(let handle)?:
+            return try control.memberID(tenant: caller.tenant, handle: handle)
         default: throw ControlError.badRequest("\"member\" must be a member id or handle")
         }
     }

@@ -93,7 +93,8 @@ import Wire
 
         let token = try control.issueJoinToken(
             tenant: tenant, channel: channel, member: bob.id, now: fixture.nowMs, actor: admin)
-        try expect(last(tenant), .joinTokenIssue, actor: "uid:0", target: "member:\(bob.id.rawValue)",
+        try expect(last(tenant), .joinTokenIssue, actor: "uid:0",
+                   target: "member:\(bob.id.rawValue)",
                    requestID: "adm-1", metadata: ["channel": "\(channel.rawValue)"])
         _ = try control.redeemJoinToken(
             token.reveal, now: fixture.nowMs, ip: "198.51.100.4", requestID: "req-4")
