@@ -59,7 +59,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "whootctl", dependencies: ["Admin"], swiftSettings: swiftSettings),
+            name: "whootctl", dependencies: ["Admin", "Control", "Crypto"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "AuditExportBench", dependencies: ["Control", "Store", "Crypto", "Wire"],
+            path: "Benchmarks/AuditExportBench", swiftSettings: swiftSettings),
         .target(
             name: "TestKit", dependencies: ["Wire", "Crypto"], path: "Tests/TestKit",
             swiftSettings: swiftSettings),

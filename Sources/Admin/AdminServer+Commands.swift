@@ -43,6 +43,7 @@ extension AdminServer {
         registerMemberCommands()
         registerAssignmentCommands()
         registerMaintenanceCommands()
+        registerAuditCommands()
     }
 
     private func registerMemberCommands() {

@@ -19,7 +19,7 @@ extension ControlPlane {
             }
             let id = try transaction.insertChannel(scope, name: name, nowMs: now)
             try audit(
-                transaction, scope, actor, "channel.create", target: "channel:\(id.rawValue)",
+                transaction, scope, actor, .channelCreate, target: "channel:\(id.rawValue)",
                 at: now, metadata: ["name": name])
             return id
         }
@@ -45,7 +45,7 @@ extension ControlPlane {
                 scope, member: member, channel: channel, nowMs: now)
             if added {
                 try audit(
-                    transaction, scope, actor, "channel.assign",
+                    transaction, scope, actor, .channelAssign,
                     target: "member:\(member.rawValue)", at: now,
                     metadata: ["channel": channel.rawValue])
             }
@@ -67,7 +67,7 @@ extension ControlPlane {
             guard try transaction.deleteAssignment(scope, member: member, channel: channel)
             else { return false }
             try audit(
-                transaction, scope, actor, "channel.unassign", target: "member:\(member.rawValue)",
+                transaction, scope, actor, .channelUnassign, target: "member:\(member.rawValue)",
                 at: now, metadata: ["channel": channel.rawValue])
             announce(
                 [Revocation(tenant: tenant, member: member, channel: channel, reason: .unassigned)],

@@ -17,7 +17,7 @@ extension ControlPlane {
             }
             let id = try transaction.insertTenant(slug: slug, name: name, nowMs: now)
             try audit(
-                transaction, TenantScope(id), actor, "tenant.create",
+                transaction, TenantScope(id), actor, .tenantCreate,
                 target: "tenant:\(id.rawValue)", at: now, metadata: ["slug": slug, "name": name])
             return id
         }

@@ -24,7 +24,7 @@ extension ControlPlane {
             }
             _ = try transaction.renameChannel(scope, channel: channel, name: name)
             try audit(
-                transaction, scope, actor, "channel.rename", target: "channel:\(channel.rawValue)",
+                transaction, scope, actor, .channelRename, target: "channel:\(channel.rawValue)",
                 at: now, metadata: ["from": record.name, "to": name])
         }
     }
@@ -42,7 +42,7 @@ extension ControlPlane {
             let members = try transaction.assignedMembers(scope, channel: channel)
             _ = try transaction.deleteChannel(scope, channel: channel)
             try audit(
-                transaction, scope, actor, "channel.delete", target: "channel:\(channel.rawValue)",
+                transaction, scope, actor, .channelDelete, target: "channel:\(channel.rawValue)",
                 at: now, metadata: ["name": record.name])
             announce(
                 members.map {
@@ -81,7 +81,7 @@ extension ControlPlane {
             try transaction.deleteCredentials(.invitation, scope, member: member)
             try transaction.deleteCredentials(.session, scope, member: member)
             try audit(
-                transaction, scope, actor, "member.password", target: "member:\(member.rawValue)",
+                transaction, scope, actor, .memberPassword, target: "member:\(member.rawValue)",
                 at: now, metadata: ["activated": record.status == .invited])
         }
     }

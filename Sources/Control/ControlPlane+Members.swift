@@ -46,7 +46,7 @@ extension ControlPlane {
         // The e-mail address stays out of the audit metadata: it is personal data, and the
         // member row already holds it.
         try audit(
-            transaction, scope, actor, "member.invite", target: "member:\(id.rawValue)", at: now,
+            transaction, scope, actor, .memberInvite, target: "member:\(id.rawValue)", at: now,
             metadata: ["handle": handle, "role": role.rawValue, "status": status.rawValue])
         return id
     }
@@ -70,7 +70,7 @@ extension ControlPlane {
             try transaction.deleteCredentials(.session, scope, member: member)
             try transaction.deleteCredentials(.invitation, scope, member: member)
             try audit(
-                transaction, scope, actor, "member.remove", target: "member:\(member.rawValue)",
+                transaction, scope, actor, .memberRemove, target: "member:\(member.rawValue)",
                 at: now, metadata: ["handle": record.handle, "channels": channels.count])
             announce(
                 [Revocation(tenant: tenant, member: member, channel: nil, reason: .memberRemoved)],
@@ -100,7 +100,7 @@ extension ControlPlane {
             _ = try transaction.updateMemberRole(scope, member: member, role: role)
             try transaction.deleteCredentials(.session, scope, member: member)
             try audit(
-                transaction, scope, actor, "member.role", target: "member:\(member.rawValue)",
+                transaction, scope, actor, .memberRole, target: "member:\(member.rawValue)",
                 at: now, metadata: ["from": record.role.rawValue, "to": role.rawValue])
             announce(
                 [Revocation(tenant: tenant, member: member, channel: nil, reason: .roleChanged)],

@@ -15,6 +15,9 @@ public final class ControlPlane {
     /// Failed-login counters per account and per client IP.
     let loginThrottles = LoginThrottles()
 
+    /// The audit log's signing key, checkpoint file and checkpoint interval.
+    public let auditSettings = AuditSettings()
+
     private let handlerLock = NSLock()
     private var revocationHandlers: [(Revocation) -> Void] = []
 
@@ -54,17 +57,41 @@ public final class ControlPlane {
         }
     }
 
-    /// Appends an audit event for `actor` to `scope`'s log in `transaction`.
+    /// Appends an audit event for `actor` to `scope`'s log in `transaction`, so that it
+    /// commits or rolls back with the change it records. Metadata must not hold a secret:
+    /// keys that name one (password, secret, token) are refused. When the entry's seq is a
+    /// multiple of `auditSettings.checkpointEvery`, a signed checkpoint follows the commit.
     func audit(
         _ transaction: WriteTransaction, _ scope: TenantScope, _ actor: Actor,
-        _ action: String, target: String, at nowMs: Int64, metadata: [String: Any] = [:]
+        _ action: AuditAction, target: String, at nowMs: Int64, metadata: [String: Any] = [:]
     ) throws {
+        let seq = try transaction.appendAudit(
+            scope, try Self.auditEntry(actor, action, target: target, at: nowMs, metadata))
+        let settings = auditSettings
+        if seq % settings.checkpointEvery == 0, settings.signer != nil {
+            transaction.afterCommit { [weak self] in
+                _ = try? self?.checkpointAudit(tenant: scope.tenant, now: nowMs)
+            }
+        }
+    }
+
+    static func auditEntry(
+        _ actor: Actor, _ action: AuditAction, target: String, at nowMs: Int64,
+        _ metadata: [String: Any]
+    ) throws -> AuditEntry {
+        for key in metadata.keys {
+            let lower = key.lowercased()
+            guard !["password", "secret", "token"].contains(where: lower.hasSuffix)
+                && !lower.contains("password") && !lower.contains("secret")
+            else {
+                throw ControlError.badRequest("audit metadata key \"\(key)\" names a secret")
+            }
+        }
         let json = try JSONSerialization.data(
             withJSONObject: metadata, options: [.sortedKeys, .withoutEscapingSlashes])
-        let entry = AuditEntry(
-            actor: actor.description, action: action, target: target, atMs: nowMs,
+        return AuditEntry(
+            actor: actor.description, action: action.rawValue, target: target, atMs: nowMs,
             ip: actor.ip, requestID: actor.requestID,
             metadataJSON: String(decoding: json, as: UTF8.self))
-        try transaction.appendAudit(scope, entry)
     }
 }

@@ -28,7 +28,7 @@ extension ControlPlane {
             } else {
                 tenant = try transaction.insertTenant(slug: "demo", name: "Demo", nowMs: now)
                 try audit(
-                    transaction, TenantScope(tenant), actor, "tenant.create",
+                    transaction, TenantScope(tenant), actor, .tenantCreate,
                     target: "tenant:\(tenant.rawValue)", at: now,
                     metadata: ["slug": "demo", "name": "Demo"])
             }
@@ -40,7 +40,7 @@ extension ControlPlane {
             } else {
                 channel = try transaction.insertChannel(scope, name: "lobby", nowMs: now)
                 try audit(
-                    transaction, scope, actor, "channel.create",
+                    transaction, scope, actor, .channelCreate,
                     target: "channel:\(channel.rawValue)", at: now, metadata: ["name": "lobby"])
             }
 
@@ -57,7 +57,7 @@ extension ControlPlane {
                         scope, member: member, channel: channel, nowMs: now)
                     {
                         try audit(
-                            transaction, scope, actor, "channel.assign",
+                            transaction, scope, actor, .channelAssign,
                             target: "member:\(member.rawValue)", at: now,
                             metadata: ["channel": channel.rawValue])
                     }

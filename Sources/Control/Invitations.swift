@@ -61,7 +61,7 @@ extension ControlPlane {
             _ = try transaction.updatePasswordHash(scope, member: member.id, hash: hash)
             _ = try transaction.updateMemberStatus(scope, member: member.id, status: .active)
             try audit(
-                transaction, scope, Actor(.member(member.tenant, member.id)), "member.accept",
+                transaction, scope, Actor(.member(member.tenant, member.id)), .memberAccept,
                 target: "member:\(member.id.rawValue)", at: now)
             return try transaction.member(scope, id: member.id) ?? member
         }
@@ -87,7 +87,7 @@ extension ControlPlane {
                 .invitation, scope, hash: Digest.sha256(token), member: member, nowMs: now,
                 expiresAtMs: now + Self.invitationLifetimeMs)
             try audit(
-                transaction, scope, actor, "member.invitation", target: "member:\(member.rawValue)",
+                transaction, scope, actor, .memberInvitation, target: "member:\(member.rawValue)",
                 at: now)
         }
         return Secret(token)

@@ -83,7 +83,7 @@ extension ControlPlane {
                 scope, hash: hash, channel: channel, member: member, nowMs: now,
                 expiresAtMs: expires)
             try audit(
-                transaction, scope, actor, "join_token.issue", target: "member:\(member.rawValue)",
+                transaction, scope, actor, .joinTokenIssue, target: "member:\(member.rawValue)",
                 at: now, metadata: ["channel": channel.rawValue, "expires_at_ms": expires])
         }
         return Secret(token)
@@ -92,7 +92,10 @@ extension ControlPlane {
     /// Redeems a join token once: checks its form, that it exists, is unused and unexpired,
     /// and that its member is still allowed in its channel; then marks it used in the same
     /// transaction. - Parameter now: Unix time in ms.
-    public func redeemJoinToken(_ token: String, now: Int64) throws -> Admission {
+    /// `ip` and `requestID` come from the HTTP request and go into the audit event.
+    public func redeemJoinToken(
+        _ token: String, now: Int64, ip: String? = nil, requestID: String? = nil
+    ) throws -> Admission {
         guard Self.isWellFormedJoinToken(token) else { throw JoinTokenError.malformed }
         let hash = Digest.sha256(token)
 
@@ -114,9 +117,11 @@ extension ControlPlane {
             guard try transaction.markJoinTokenUsed(scope, hash: hash, nowMs: now) else {
                 throw JoinTokenError.alreadyUsed
             }
+            let actor = Actor(.member(tenant.id, member.id), ip: ip, requestID: requestID)
             try audit(
-                transaction, scope, Actor(.member(tenant.id, member.id)), "join_token.redeem",
-                target: "channel:\(channel.id.rawValue)", at: now)
+                transaction, scope, actor, .joinTokenRedeem,
+                target: "channel:\(channel.id.rawValue)", at: now,
+                metadata: ["member": member.id.rawValue])
             return Admission(
                 tenant: tenant.id, channel: channel.id, member: member.id,
                 tenantSlug: tenant.slug, channelName: channel.name, memberHandle: member.handle)

@@ -95,7 +95,7 @@ extension ControlPlane {
                 let actor = Actor(.member(member.tenant, member.id), ip: ip, requestID: requestID)
                 try store.write { transaction in
                     try audit(
-                        transaction, TenantScope(member.tenant), actor, "login.failure",
+                        transaction, TenantScope(member.tenant), actor, .loginFailure,
                         target: "member:\(member.id.rawValue)", at: now)
                 }
             }
@@ -112,7 +112,7 @@ extension ControlPlane {
                 .session, scope, hash: Digest.sha256(token), member: member.id, nowMs: now,
                 expiresAtMs: expires)
             try audit(
-                transaction, scope, actor, "login", target: "member:\(member.id.rawValue)",
+                transaction, scope, actor, .login, target: "member:\(member.id.rawValue)",
                 at: now)
         }
         return LoginResult(
@@ -147,7 +147,7 @@ extension ControlPlane {
                 .session, caller.scope, hash: Digest.sha256(token))
             else { return }
             try audit(
-                transaction, caller.scope, caller.actor, "logout",
+                transaction, caller.scope, caller.actor, .logout,
                 target: "member:\(caller.member.rawValue)", at: now)
         }
     }

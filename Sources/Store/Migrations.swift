@@ -6,9 +6,8 @@ struct Migration {
 }
 
 /// The schema's history. Append only: a released migration is never edited, a later one
-/// changes what it made. Later issues add audit chaining (hash columns and triggers that
-/// refuse UPDATE and DELETE on `audit_events`), MFA (per-tenant policy, TOTP secrets,
-/// recovery codes) and login sessions as new migrations.
+/// changes what it made. Version 3 adds the audit hash chain with triggers that refuse
+/// UPDATE and DELETE on `audit_events`, signed checkpoints and access reviews.
 ///
 /// Every table of tenant data has a `tenant_id` column, and rows that refer to other rows
 /// of the same tenant do so through composite foreign keys `(tenant_id, id)`, so the
@@ -108,6 +107,70 @@ enum Migrations {
                 FOREIGN KEY (tenant_id, member_id) REFERENCES members(tenant_id, id)
                     ON DELETE CASCADE
             ) STRICT;
+            """),
+        Migration(version: 3, name: "audit hash chain, checkpoints, access reviews", sql: """
+            ALTER TABLE audit_events ADD COLUMN body_hash BLOB;
+            ALTER TABLE audit_events ADD COLUMN prev_hash BLOB;
+            ALTER TABLE audit_events ADD COLUMN entry_hash BLOB;
+
+            -- The audit log is append-only. The one update allowed fills in the hash
+            -- columns of an entry written before the chain existed (Store.init seals them).
+            CREATE TRIGGER audit_events_refuse_update BEFORE UPDATE ON audit_events
+            WHEN OLD.entry_hash IS NOT NULL OR NEW.tenant_id IS NOT OLD.tenant_id
+                OR NEW.seq IS NOT OLD.seq OR NEW.actor IS NOT OLD.actor
+                OR NEW.action IS NOT OLD.action OR NEW.target IS NOT OLD.target
+                OR NEW.at_ms IS NOT OLD.at_ms OR NEW.ip IS NOT OLD.ip
+                OR NEW.request_id IS NOT OLD.request_id OR NEW.metadata IS NOT OLD.metadata
+            BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+            CREATE TRIGGER audit_events_refuse_delete BEFORE DELETE ON audit_events
+            BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+
+            CREATE TABLE audit_checkpoints (
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                seq INTEGER NOT NULL,
+                entry_hash BLOB NOT NULL,
+                at_ms INTEGER NOT NULL,
+                key_id TEXT NOT NULL,
+                signature BLOB NOT NULL,
+                PRIMARY KEY (tenant_id, seq)
+            ) STRICT;
+            CREATE TRIGGER audit_checkpoints_refuse_update BEFORE UPDATE ON audit_checkpoints
+            BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+            CREATE TRIGGER audit_checkpoints_refuse_delete BEFORE DELETE ON audit_checkpoints
+            BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+
+            CREATE TABLE access_reviews (
+                tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                started_by TEXT NOT NULL,
+                started_at_ms INTEGER NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('open', 'completed')),
+                completed_by TEXT,
+                completed_at_ms INTEGER,
+                UNIQUE (tenant_id, id)
+            ) STRICT;
+
+            -- One row per member in the review's snapshot; the decision columns stay NULL
+            -- until a reviewer decides.
+            CREATE TABLE access_review_items (
+                tenant_id INTEGER NOT NULL,
+                review_id INTEGER NOT NULL,
+                member_id INTEGER NOT NULL,
+                handle TEXT NOT NULL,
+                role TEXT NOT NULL,
+                status TEXT NOT NULL,
+                permissions TEXT NOT NULL,
+                channels TEXT NOT NULL,
+                decision TEXT CHECK (decision IN ('approve', 'modify', 'revoke')),
+                new_role TEXT,
+                new_channels TEXT,
+                comment TEXT,
+                reviewer TEXT,
+                decided_at_ms INTEGER,
+                PRIMARY KEY (tenant_id, review_id, member_id),
+                FOREIGN KEY (tenant_id, review_id) REFERENCES access_reviews(tenant_id, id),
+                FOREIGN KEY (tenant_id, member_id) REFERENCES members(tenant_id, id)
+            ) STRICT, WITHOUT ROWID;
             """),
     ]
 

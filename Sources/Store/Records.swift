@@ -80,9 +80,27 @@ public struct AuditEntry: Sendable, Equatable {
     }
 }
 
-/// A stored audit event.
+/// A stored audit event with its chain fields (see `AuditChain`).
 public struct AuditRecord: Sendable, Equatable {
     public let tenant: TenantID
     public let seq: Int64
     public let entry: AuditEntry
+    /// SHA-256 of the entry's canonical body, as stored (32 bytes; empty if missing).
+    public let bodyHash: [UInt8]
+    /// The previous entry's `entryHash`, as stored.
+    public let prevHash: [UInt8]
+    /// This entry's link in the chain, as stored.
+    public let entryHash: [UInt8]
+
+    public init(
+        tenant: TenantID, seq: Int64, entry: AuditEntry, bodyHash: [UInt8] = [],
+        prevHash: [UInt8] = [], entryHash: [UInt8] = []
+    ) {
+        self.tenant = tenant
+        self.seq = seq
+        self.entry = entry
+        self.bodyHash = bodyHash
+        self.prevHash = prevHash
+        self.entryHash = entryHash
+    }
 }

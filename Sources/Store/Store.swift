@@ -25,6 +25,7 @@ public final class Store {
         self.path = path
         connection = try Connection(path: path, vfs: try key.map(EncryptedVFS.init(key:)))
         try Migrations.apply(to: connection, nowMs: Store.wallClockMilliseconds())
+        try sealUnchainedAuditEvents()
     }
 
     /// The schema version recorded in the database.

@@ -57,7 +57,7 @@ enum Usage {
                     summary: "issue a join token (printed alone on stdout)",
                     required: ["tenant", "channel", "member"], optional: ["ttl"],
                     integers: ["ttl"]),
-    ]
+    ] + auditCommands
 
     static let general = """
         usage: whootctl [--socket PATH] [--json] <noun> <verb> [--flag VALUE ...]
@@ -79,7 +79,8 @@ enum Usage {
         }
         lines.append("""
 
-            exit status: 0 success, 1 the daemon refused or could not be reached, 2 usage error
+            exit status: 0 success, 1 the daemon refused or could not be reached, 2 usage error,
+            3 audit verify found a broken entry
             """)
         return lines.joined(separator: "\n")
     }

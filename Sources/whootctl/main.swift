@@ -126,6 +126,7 @@ func run() -> Int32 {
     }
 
     do {
+        if let status = try AuditCommands.run(spec, args, invocation) { return status }
         let client = try AdminClient(socketPath: invocation.socket)
         let result = try client.call(spec.command, args)
         Output.print(result, for: spec, json: invocation.json)

@@ -1,4 +1,5 @@
 import ControlAPI
+import Control
 import HTTPEdge
 import Relay
 
@@ -7,7 +8,8 @@ struct APIRoutes: Sendable {
     let router: Router
 
     init(
-        whip: WHIPService, relay: Relay, metrics: MetricsRenderer, joinTokenTTLSeconds: Int = 300
+        whip: WHIPService, relay: Relay, control: ControlPlane, metrics: MetricsRenderer,
+        joinTokenTTLSeconds: Int = 300
     ) {
         var router = Router()
         router.add("GET", "/") { _, _ in .html(StaticPage.indexHTML) }
@@ -27,6 +29,7 @@ struct APIRoutes: Sendable {
         }
         ControlRoutes(control: whip.control, joinTokenTTLSeconds: joinTokenTTLSeconds)
             .register(on: &router)
+        AuditAPI.register(&router, control: control)
         self.router = router
     }
 

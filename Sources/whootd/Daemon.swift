@@ -29,6 +29,7 @@ final class Daemon {
     private var keys: KeyStore?
     private var watchdog: Thread?
     private let stopping = StopFlag()
+    private var sealing: AuditSealing?
 
     init(options: Options) {
         self.options = options
@@ -40,10 +41,14 @@ final class Daemon {
         try makePrivateDirectory(state)
         let keys = try KeyStore(stateDirectory: state)
         self.keys = keys
+        try makePrivateDirectory(state + "/audit")
 
         let key = try DatabaseKey.load(stateDirectory: state)
         let control = ControlPlane(store: try Store(path: state + "/whoot.db", key: key))
         self.control = control
+        let sealing = try AuditSealing(control: control, stateDirectory: state)
+        sealing.start()
+        self.sealing = sealing
         if options.seedDemo { _ = try control.ensureDemo() }
 
         let dtlsCertificate = try keys.certificate(
@@ -68,7 +73,7 @@ final class Daemon {
             candidateHost: candidate)
         self.whip = whip
         let api = APIRoutes(
-            whip: whip, relay: relay,
+            whip: whip, relay: relay, control: control,
             metrics: MetricsRenderer(relay: relay, http: httpMetrics),
             joinTokenTTLSeconds: options.joinTokenTTLSeconds)
         let metrics = httpMetrics
@@ -135,6 +140,7 @@ final class Daemon {
         admin?.stop()
         https?.stop()
         relay?.stop()
+        sealing?.stop()
         // Dropping the last references closes the database, which checkpoints its WAL.
         admin = nil
         https = nil

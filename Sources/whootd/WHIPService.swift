@@ -65,7 +65,9 @@ final class WHIPService: @unchecked Sendable {
 
         let admission: Admission
         do {
-            admission = try control.redeemJoinToken(token, now: unixMillis())
+            admission = try control.redeemJoinToken(
+                token, now: unixMillis(), ip: request.clientAddress,
+                requestID: request.requestID)
         } catch {
             Self.logger.notice(
                 "join refused", ["peer.addr": request.clientAddress, "error": "\(error)"])

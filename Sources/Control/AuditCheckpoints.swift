@@ -1,0 +1,134 @@
+import Crypto
+import Foundation
+import Store
+import Wire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Signed checkpoints of the audit log. Each one is stored in the database and appended to
+/// `AuditSettings.checkpointFile` (one line each, fsync'd), so a database whose tail was cut
+/// off still disagrees with the file.
+///
+/// File line: `whoot-checkpoint-v1 <tenant> <seq> <entry_hash hex> <at_ms> <key_id>
+/// <signature hex>`.
+extension ControlPlane {
+    private static let checkpointLock = NSLock()
+
+    /// Signs the tenant's log head unless the latest checkpoint already covers it.
+    /// Returns the new checkpoint, or nil when there was nothing new or no signing key.
+    /// - Parameter now: Unix time in ms.
+    @discardableResult
+    public func checkpointAudit(tenant: TenantID, now: Int64) throws -> AuditCheckpoint? {
+        guard let signer = auditSettings.signer, let publicKey = auditSettings.publicKey else {
+            return nil
+        }
+        Self.checkpointLock.lock()
+        defer { Self.checkpointLock.unlock() }
+        let scope = TenantScope(tenant)
+
+        let checkpoint = try store.write { transaction -> AuditCheckpoint? in
+            guard let head = try transaction.auditHead(scope) else { return nil }
+            if let latest = try transaction.latestAuditCheckpoint(scope), latest.seq >= head.seq {
+                return nil
+            }
+            let message = AuditChain.checkpointMessage(
+                tenant: tenant.rawValue, seq: head.seq, entryHash: head.entryHash, atMs: now)
+            let checkpoint = AuditCheckpoint(
+                tenant: tenant, seq: head.seq, entryHash: head.entryHash, atMs: now,
+                keyID: publicKey.keyID, signature: try signer.sign(message))
+            try transaction.insertAuditCheckpoint(checkpoint)
+            return checkpoint
+        }
+        if let checkpoint, let file = auditSettings.checkpointFile {
+            try Self.appendCheckpointLine(checkpoint, to: file)
+        }
+        return checkpoint
+    }
+
+    /// Checkpoints every tenant whose log moved since its last checkpoint (the timer's job).
+    public func checkpointAllAudit(now: Int64) throws -> [AuditCheckpoint] {
+        try tenants().compactMap { try checkpointAudit(tenant: $0.id, now: now) }
+    }
+
+    /// The checkpoints recorded in `path`, in file order; a missing file holds none.
+    /// Throws on a line that is not a checkpoint (the file was tampered with).
+    public static func readCheckpointFile(_ path: String) throws -> [AuditCheckpoint] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var checkpoints: [AuditCheckpoint] = []
+        for (index, line) in text.split(separator: "\n").enumerated() {
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count == 7, fields[0] == "whoot-checkpoint-v1",
+                let tenant = Int64(fields[1]), let seq = Int64(fields[2]),
+                let hash = Hex.decode(fields[3]), hash.count == 32,
+                let atMs = Int64(fields[4]), let signature = Hex.decode(fields[6])
+            else {
+                throw ControlError.badRequest(
+                    "checkpoint file \(path) line \(index + 1) is not a checkpoint")
+            }
+            checkpoints.append(AuditCheckpoint(
+                tenant: TenantID(tenant), seq: seq, entryHash: hash, atMs: atMs,
+                keyID: fields[5], signature: signature))
+        }
+        return checkpoints
+    }
+
+    static func appendCheckpointLine(_ checkpoint: AuditCheckpoint, to path: String) throws {
+        let line = "whoot-checkpoint-v1 \(checkpoint.tenant.rawValue) \(checkpoint.seq) "
+            + "\(Hex.encode(checkpoint.entryHash)) \(checkpoint.atMs) \(checkpoint.keyID) "
+            + "\(Hex.encode(checkpoint.signature))\n"
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw fileError("opening", path) }
+        defer { close(fd) }
+        let bytes = Array(line.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw fileError("appending to", path) }
+            written += count
+        }
+        guard fsync(fd) == 0 else { throw fileError("syncing", path) }
+    }
+
+    private static func fileError(_ verb: String, _ path: String) -> ControlError {
+        ControlError.conflict(
+            "\(verb) audit checkpoint file \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+extension ControlPlane {
+    /// Records an audit event for a subsystem that owns its own change (add-ons, billing,
+    /// SSO, MFA, recording and transcription access, settings): in its own transaction,
+    /// with the tenant's next seq. Use it right after the change commits.
+    /// - Parameter metadata: JSON-serializable values; never a secret.
+    /// - Returns: the entry's seq.
+    @discardableResult
+    public func recordAuditEvent(
+        tenant: TenantID, actor: Actor, action: AuditAction, target: String,
+        metadata: [String: Any] = [:]
+    ) throws -> Int64 {
+        let now = clock()
+        let scope = TenantScope(tenant)
+        return try store.write { transaction in
+            guard try transaction.tenant(id: tenant) != nil else {
+                throw ControlError.notFound("tenant not found")
+            }
+            try audit(transaction, scope, actor, action, target: target, at: now,
+                      metadata: metadata)
+            return try transaction.auditHead(scope)?.seq ?? 0
+        }
+    }
+
+    /// Records an audit event inside a subsystem's own store transaction, so that it
+    /// commits or rolls back with the change it records.
+    public func recordAuditEvent(
+        in transaction: WriteTransaction, tenant: TenantID, actor: Actor,
+        action: AuditAction, target: String, metadata: [String: Any] = [:]
+    ) throws {
+        try audit(transaction, TenantScope(tenant), actor, action, target: target, at: clock(),
+                  metadata: metadata)
+    }
+}

@@ -1,0 +1,60 @@
+import Control
+import Crypto
+import Foundation
+import Logging
+
+/// The audit log's signing key and the timer that signs checkpoints every few minutes.
+///
+/// The key is `$CREDENTIALS_DIRECTORY/audit-signing.pem` when systemd passes it as a
+/// credential, else `<state>/keys/audit-signing.pem` (created with mode 0600 on first
+/// start). Checkpoints also go to `<state>/audit/checkpoints.log`.
+final class AuditSealing {
+    static let logger = Logger("audit")
+    /// Time between timed checkpoints, in seconds.
+    static let intervalSeconds: Double = 300
+
+    private let control: ControlPlane
+    private let stopped = DispatchSemaphore(value: 0)
+    private var thread: Thread?
+
+    init(control: ControlPlane, stateDirectory: String) throws {
+        self.control = control
+        let credential = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
+            .map { $0 + "/audit-signing.pem" }
+        let key: Ed25519.PrivateKey
+        if let credential, FileManager.default.fileExists(atPath: credential) {
+            key = try Ed25519.PrivateKey.loadOrCreate(path: credential, create: false)
+        } else {
+            key = try Ed25519.PrivateKey.loadOrCreate(
+                path: stateDirectory + "/keys/audit-signing.pem")
+        }
+        try control.auditSettings.configure(
+            signer: key, checkpointFile: stateDirectory + "/audit/checkpoints.log")
+    }
+
+    /// Starts the timer thread; each turn signs every tenant's new entries.
+    func start() {
+        let thread = Thread { [control, stopped] in
+            while stopped.wait(timeout: .now() + Self.intervalSeconds) == .timedOut {
+                do {
+                    let made = try control.checkpointAllAudit(
+                        now: ControlPlane.wallClockMilliseconds())
+                    if !made.isEmpty {
+                        Self.logger.info("audit checkpoints signed", ["count": "\(made.count)"])
+                    }
+                } catch {
+                    Self.logger.error("audit checkpoint failed", ["error": "\(error)"])
+                }
+            }
+        }
+        thread.name = "whoot-audit-seal"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Signs a last checkpoint of every tenant and stops the timer.
+    func stop() {
+        stopped.signal()
+        _ = try? control.checkpointAllAudit(now: ControlPlane.wallClockMilliseconds())
+    }
+}
