@@ -23,6 +23,7 @@ let package = Package(
         system("CSQLite", "sqlite3", apt: "libsqlite3-dev"),
         system("CMicroHTTPD", "libmicrohttpd", apt: "libmicrohttpd-dev"),
         system("CArgon2", "libargon2", apt: "libargon2-dev"),
+        system("COgg", "ogg", apt: "libogg-dev"),
         .target(name: "CLinux"),
         .target(name: "Logging", swiftSettings: swiftSettings),
 
@@ -43,10 +44,15 @@ let package = Package(
         .target(
             name: "Admin", dependencies: ["Control", "Store", "Wire", "Crypto", "CLinux"],
             swiftSettings: swiftSettings),
+        .target(
+            name: "Recording",
+            dependencies: ["COgg", "COpus", "Crypto", "Store", "Control", "Wire", "Logging"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "whootd",
             dependencies: [
                 "Wire", "Crypto", "Relay", "Store", "Control", "HTTPEdge", "Admin", "Logging",
+                "Recording",
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
@@ -73,5 +79,12 @@ let package = Package(
         .testTarget(
             name: "AdminTests", dependencies: ["Admin", "Control", "Store", "Wire", "TestKit"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RecordingTests",
+            dependencies: ["Recording", "Control", "Store", "Wire", "Crypto", "COpus", "TestKit"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "RecordingBench", dependencies: ["Recording", "Relay", "Wire", "Crypto"],
+            path: "Benchmarks/RecordingBench", swiftSettings: swiftSettings),
     ]
 )
