@@ -51,6 +51,7 @@ extension ControlPlane {
                 throw ControlError.notFound("channel \(channel.rawValue) not found")
             }
             let members = try transaction.assignedMembers(caller.scope, channel: channel)
+            try channelDeletionHooks.run(transaction, caller.scope, channel, caller.actor, now)
             _ = try transaction.deleteChannel(caller.scope, channel: channel)
             try audit(
                 transaction, caller.scope, caller.actor, "channel.delete",

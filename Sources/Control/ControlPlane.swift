@@ -15,6 +15,9 @@ public final class ControlPlane {
     /// Failed-login counters per account and per client IP.
     let loginThrottles = LoginThrottles()
 
+    /// Run inside a channel deletion's transaction (recording deletes its files there).
+    let channelDeletionHooks = ChannelDeletionHooks()
+
     private let handlerLock = NSLock()
     private var revocationHandlers: [(Revocation) -> Void] = []
 

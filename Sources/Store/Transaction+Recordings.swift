@@ -49,6 +49,19 @@ public struct TranscriptRecord: Sendable, Equatable {
     public let wrappedKey: [UInt8]
     public let bytes: Int64
     public let createdAtMs: Int64
+
+    public init(
+        tenant: TenantID, recording: Int64, fileID: String, path: String, wrappedKey: [UInt8],
+        bytes: Int64, createdAtMs: Int64
+    ) {
+        self.tenant = tenant
+        self.recording = recording
+        self.fileID = fileID
+        self.path = path
+        self.wrappedKey = wrappedKey
+        self.bytes = bytes
+        self.createdAtMs = createdAtMs
+    }
 }
 
 extension ReadTransaction {
