@@ -110,6 +110,7 @@ func run() -> Int32 {
 
     do {
         let client = try AdminClient(socketPath: invocation.socket)
+        if spec.command == "recording.export" { return try RecordingExport.run(client, args) }
         let result = try client.call(spec.command, args)
         Output.print(result, for: spec, json: invocation.json)
         return 0

@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import HTTPEdge
 import Logging
+import Recording
 import Relay
 import Store
 import Wire
@@ -18,6 +19,7 @@ final class Daemon {
     private var admin: AdminServer?
     private var control: ControlPlane?
     private var whip: WHIPService?
+    private var recording: RecordingWiring?
 
     init(options: Options) {
         self.options = options
@@ -50,13 +52,17 @@ final class Daemon {
                 tenant: revocation.tenant, member: revocation.member, channel: revocation.channel)
         }
 
+        let recording = try RecordingWiring(stateDirectory: state, control: control, relay: relay)
+        self.recording = recording
+
         let candidate = options.candidateHost
             ?? (["0.0.0.0", "::"].contains(options.udpHost) ? "127.0.0.1" : options.udpHost)
         let whip = WHIPService(
             control: control, relay: relay, certificate: dtlsCertificate,
             candidateHost: candidate)
         self.whip = whip
-        let api = APIRoutes(whip: whip, relay: relay)
+        let api = APIRoutes(whip: whip, relay: relay, control: control,
+                            recording: recording.service)
         let https = HTTPSServer(
             configuration: HTTPSConfiguration(
                 host: options.httpsHost, port: options.httpsPort,
@@ -70,6 +76,7 @@ final class Daemon {
             configuration: AdminServer.Configuration(socketPath: options.adminSocket),
             control: control)
         AdminCommands.register(on: admin, relay: relay)
+        AdminCommands.registerRecording(on: admin, control: control, service: recording.service)
         try admin.start()
         self.admin = admin
 
@@ -86,6 +93,7 @@ final class Daemon {
         admin?.stop()
         https?.stop()
         relay?.stop()
+        recording?.stop()
         Self.logger.notice("whootd stopped")
     }
 
