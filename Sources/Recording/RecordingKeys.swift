@@ -34,6 +34,7 @@ public final class RecordingKeys: @unchecked Sendable {
         }
         let path = stateDirectory + "/keys/master.key"
         if !FileManager.default.fileExists(atPath: path) {
+            try PrivateFiles.makeDirectory(stateDirectory + "/keys")
             try PrivateFiles.createNew(path, contents: SecureRandom.bytes(AES256GCM.keyBytes))
         }
         return try read(path, checkMode: true)
@@ -83,14 +84,14 @@ public final class RecordingKeys: @unchecked Sendable {
     }
 
     /// `key` wrapped for file `fileID` of `tenant`.
-    func wrapFileKey(_ key: Secret<[UInt8]>, tenant: TenantID, fileID: String, nowMs: Int64)
+    public func wrapFileKey(_ key: Secret<[UInt8]>, tenant: TenantID, fileID: String, nowMs: Int64)
         throws -> [UInt8]
     {
         try KeyWrap.wrap(
             key, with: try tenantKey(tenant, nowMs: nowMs), context: Self.fileContext(tenant, fileID))
     }
 
-    func unwrapFileKey(_ wrapped: [UInt8], tenant: TenantID, fileID: String, nowMs: Int64)
+    public func unwrapFileKey(_ wrapped: [UInt8], tenant: TenantID, fileID: String, nowMs: Int64)
         throws -> Secret<[UInt8]>
     {
         try KeyWrap.unwrap(
