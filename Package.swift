@@ -84,7 +84,9 @@ let package = Package(
             dependencies: ["Recording", "Control", "Store", "Wire", "Crypto", "COpus", "TestKit"],
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "RecordingBench", dependencies: ["Recording", "Relay", "Wire", "Crypto"],
+            name: "RecordingBench", dependencies: [
+                "Recording", "Relay", "Control", "Store", "Wire", "Crypto", "COpus",
+            ],
             path: "Benchmarks/RecordingBench", swiftSettings: swiftSettings),
     ]
 )

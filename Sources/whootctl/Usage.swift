@@ -53,6 +53,9 @@ enum Usage {
                     summary: "show or set a channel's recording (--enabled on|off, "
                         + "--retention DAYS|keep)",
                     required: ["tenant", "channel"], optional: ["enabled", "retention"]),
+        CommandSpec(noun: "recording", verb: "status", command: "recording.status",
+                    summary: "frames recorded and dropped per recorded channel",
+                    required: [], optional: []),
         CommandSpec(noun: "recording", verb: "delete", command: "recording.delete",
                     summary: "delete a recording and its transcript for good",
                     required: ["tenant", "recording"], optional: [], integers: ["recording"]),

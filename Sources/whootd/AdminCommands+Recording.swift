@@ -79,6 +79,20 @@ extension AdminCommands {
                 "retention": .string(settings.retentionDays.map(String.init) ?? "keep"),
             ]
         }
+        admin.register("recording.status") { request in
+            try request.allowOnly([])
+            let taps = service.writer.taps().map { tap -> JSONValue in
+                [
+                    "tenant_id": .int(tap.tenant.rawValue),
+                    "channel_id": .int(tap.channel.rawValue),
+                    "pushed": .int(Int64(tap.pushedCount)),
+                    "dropped": .int(Int64(tap.droppedCount)),
+                    "oversized": .int(Int64(tap.oversizedCount)),
+                    "queued": .int(Int64(tap.queued)),
+                ]
+            }
+            return ["taps": .array(taps), "write_errors": .int(Int64(service.writer.errorCount))]
+        }
         admin.register("recording.delete") { request in
             try request.allowOnly(["tenant", "recording"])
             let tenant = try control.tenantID(slug: request.string("tenant"))

@@ -17,7 +17,7 @@ extension RecordingTap: MediaTap {}
 ///
 /// Test knobs (environment): `WHOOT_RECORDING_WRITE_DELAY_MS` sleeps before each file
 /// write (the slow-disk test), `WHOOT_RECORDING_IDLE_MS` closes a file after that much
-/// silence (default 15000).
+/// silence (default 15000), `WHOOT_RECORDING_TAP_SLOTS` sets each tap's ring size.
 final class RecordingWiring {
     static let logger = Logger("recording")
 
@@ -33,6 +33,9 @@ final class RecordingWiring {
         var configuration = RecordingWriter.Configuration(stateDirectory: stateDirectory)
         if let idle = environment["WHOOT_RECORDING_IDLE_MS"].flatMap(UInt64.init) {
             configuration.idleCloseMs = idle
+        }
+        if let slots = environment["WHOOT_RECORDING_TAP_SLOTS"].flatMap(Int.init) {
+            configuration.tapCapacity = slots
         }
         if let delay = environment["WHOOT_RECORDING_WRITE_DELAY_MS"].flatMap(UInt32.init) {
             configuration.writeDelay = { usleep(delay * 1_000) }
