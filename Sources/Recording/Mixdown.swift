@@ -21,12 +21,14 @@ public enum Mixdown {
 
         for packet in packets {
             if packet.bos {
-                streams[packet.serial] = try StreamState(head: try OpusFormat.parseHead(packet.bytes))
+                let head = try OpusFormat.parseHead(packet.bytes)
+                streams[packet.serial] = try StreamState(head: head)
                 order.append(packet.serial)
                 continue
             }
             guard let state = streams[packet.serial] else {
-                throw RecordingError.corrupt("packet of Ogg stream \(packet.serial) before OpusHead")
+                throw RecordingError.corrupt(
+                    "packet of Ogg stream \(packet.serial) before OpusHead")
             }
             if state.speaker == nil {
                 let comments = try OpusFormat.parseTags(packet.bytes)

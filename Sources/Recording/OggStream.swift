@@ -38,7 +38,8 @@ final class OggStreamWriter {
 
         var page = ogg_page()
         while ogg_stream_flush(state, &page) != 0 {
-            out.append(contentsOf: UnsafeRawBufferPointer(start: page.header, count: page.header_len))
+            out.append(
+                contentsOf: UnsafeRawBufferPointer(start: page.header, count: page.header_len))
             out.append(contentsOf: UnsafeRawBufferPointer(start: page.body, count: page.body_len))
         }
     }

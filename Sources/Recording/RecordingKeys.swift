@@ -88,7 +88,8 @@ public final class RecordingKeys: @unchecked Sendable {
         throws -> [UInt8]
     {
         try KeyWrap.wrap(
-            key, with: try tenantKey(tenant, nowMs: nowMs), context: Self.fileContext(tenant, fileID))
+            key, with: try tenantKey(tenant, nowMs: nowMs),
+            context: Self.fileContext(tenant, fileID))
     }
 
     public func unwrapFileKey(_ wrapped: [UInt8], tenant: TenantID, fileID: String, nowMs: Int64)

@@ -95,8 +95,8 @@ public enum SealedFileError: Error, Equatable, CustomStringConvertible {
         case .wrongKind(let expected, let found):
             return "file holds kind \(found), expected kind \(expected)"
         case .badChunkLength(let index, let length):
-            return "chunk \(index) claims \(length) bytes, outside 16...\(SealedFile.maxSealedChunk)"
-                + "; the file is corrupt"
+            return "chunk \(index) claims \(length) bytes, outside "
+                + "16...\(SealedFile.maxSealedChunk); the file is corrupt"
         case .chunkAuthentication(let index):
             return "chunk \(index) failed authentication: the file was edited, its chunks "
                 + "reordered, or the key is wrong"

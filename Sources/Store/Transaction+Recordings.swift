@@ -110,7 +110,8 @@ extension ReadTransaction {
 
     public func recording(_ scope: TenantScope, id: Int64) throws -> RecordingRecord? {
         try scoped(
-            scope, "SELECT \(Self.recordingColumns) FROM recordings WHERE tenant_id = ?1 AND id = ?2",
+            scope,
+            "SELECT \(Self.recordingColumns) FROM recordings WHERE tenant_id = ?1 AND id = ?2",
             [.integer(id)]
         ).first.map(Self.recording)
     }
