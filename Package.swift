@@ -23,6 +23,7 @@ let package = Package(
         system("CSQLite", "sqlite3", apt: "libsqlite3-dev"),
         system("CMicroHTTPD", "libmicrohttpd", apt: "libmicrohttpd-dev"),
         system("CArgon2", "libargon2", apt: "libargon2-dev"),
+        system("COgg", "ogg", apt: "libogg-dev"),
         .target(name: "CLinux"),
         .target(
             name: "CSQLiteCrypt", dependencies: ["CSQLite", "COpenSSL"],
@@ -51,11 +52,16 @@ let package = Package(
             name: "ControlAPI",
             dependencies: ["Control", "Store", "Wire", "Crypto", "HTTPEdge", "Admin", "Logging"],
             swiftSettings: swiftSettings),
+        .target(
+            name: "Recording",
+            dependencies: ["COgg", "COpus", "Crypto", "Store", "Control", "Wire", "Logging"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "whootd",
             dependencies: [
                 "Wire", "Crypto", "Relay", "Store", "Control", "HTTPEdge", "Admin", "Logging",
                 "ControlAPI",
+                "Recording",
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
@@ -96,5 +102,14 @@ let package = Package(
         .testTarget(
             name: "AdminTests", dependencies: ["Admin", "Control", "Store", "Wire", "TestKit"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RecordingTests",
+            dependencies: ["Recording", "Control", "Store", "Wire", "Crypto", "COpus", "TestKit"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "RecordingBench", dependencies: [
+                "Recording", "Relay", "Control", "Store", "Wire", "Crypto", "COpus",
+            ],
+            path: "Benchmarks/RecordingBench", swiftSettings: swiftSettings),
     ]
 )

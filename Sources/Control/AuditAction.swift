@@ -39,6 +39,8 @@ public enum AuditAction: String, Sendable, CaseIterable, Codable {
     case mfaEnroll = "mfa.enroll"
     case mfaReset = "mfa.reset"
     case recordingAccess = "recording.access"
+    case recordingDelete = "recording.delete"
+    case recordingSettings = "recording.settings"
     case transcriptionAccess = "transcription.access"
     case settingsChange = "settings.change"
 

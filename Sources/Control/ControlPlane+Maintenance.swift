@@ -40,6 +40,7 @@ extension ControlPlane {
                 throw ControlError.notFound("channel \(channel.rawValue) not found")
             }
             let members = try transaction.assignedMembers(scope, channel: channel)
+            try channelDeletionHooks.run(transaction, scope, channel, actor, now)
             _ = try transaction.deleteChannel(scope, channel: channel)
             try audit(
                 transaction, scope, actor, .channelDelete, target: "channel:\(channel.rawValue)",

@@ -17,6 +17,8 @@ public final class ControlPlane {
 
     /// The audit log's signing key, checkpoint file and checkpoint interval.
     public let auditSettings = AuditSettings()
+    /// Run inside a channel deletion's transaction (recording deletes its files there).
+    let channelDeletionHooks = ChannelDeletionHooks()
 
     private let handlerLock = NSLock()
     private var revocationHandlers: [(Revocation) -> Void] = []

@@ -14,6 +14,10 @@ public enum Permission: String, Sendable, CaseIterable {
     case manageRoles
     /// Read the audit log and take part in access reviews.
     case readAudit
+    /// List, download and export recordings, read and attach transcripts, and turn
+    /// recording and its retention on or off per channel. Owners and admins only: auditors
+    /// see every recording access in the audit log but not the recordings.
+    case recordings
 }
 
 extension MemberRole {
@@ -24,7 +28,7 @@ extension MemberRole {
         case .owner: return Set(Permission.allCases)
         case .admin: return Set(Permission.allCases)
         case .member: return [.readDirectory, .joinChannel]
-        case .auditor: return [.readDirectory, .readAudit]
+        case .auditor: return [.readDirectory, .readAudit]  // not .recordings
         }
     }
 }

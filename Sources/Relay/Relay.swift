@@ -95,6 +95,12 @@ public final class Relay: @unchecked Sendable {
         return ids.count
     }
 
+    /// Attaches `tap` to a channel's room (nil detaches): from then on the forwarding
+    /// thread pushes every decrypted frame of that room into it.
+    public func setRecordingTap(tenant: TenantID, channel: ChannelID, tap: MediaTap?) {
+        commands.push(.setTap(RoomKey(tenant: tenant, channel: channel), tap))
+    }
+
     /// Live sessions, for the admin socket and metrics.
     public func sessions() -> [SessionPlan] {
         registry.plans.withLock { Array($0.values) }
@@ -112,6 +118,7 @@ final class SessionRegistry: Sendable {
 enum RelayCommand {
     case admit(SessionPlan)
     case remove(SessionID)
+    case setTap(RoomKey, MediaTap?)
     case stop
 }
 

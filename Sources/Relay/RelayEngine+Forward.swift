@@ -83,6 +83,8 @@ extension RelayEngine {
     ) {
         let key = RoomKey(tenant: speaker.plan.tenant, channel: speaker.plan.channel)
         guard let room = rooms[key] else { return }
+        room.tap?.push(speaker: speaker.plan.member, timestamp: timestamp, arrivalMs: now,
+                       payload: payload)
         for listener in room.sessions where listener !== speaker {
             guard case .connected(_, let outbound) = listener.state,
                 let address = listener.address

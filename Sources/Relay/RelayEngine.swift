@@ -11,6 +11,7 @@ struct RoomKey: Hashable {
 
 final class Room {
     var sessions: [MediaSession] = []
+    var tap: MediaTap?
 }
 
 /// The forwarding thread's state and loop: it owns the socket's receive side, every
@@ -35,6 +36,7 @@ final class RelayEngine {
     var byAddress: [PeerAddress: MediaSession] = [:]
     var byUfrag: [String: MediaSession] = [:]
     var rooms: [RoomKey: Room] = [:]
+    var taps: [RoomKey: MediaTap] = [:]
 
     /// Buffers allocated once; the packet path writes into them and never allocates.
     let receiveBuffer: UnsafeMutableRawBufferPointer
@@ -115,6 +117,9 @@ final class RelayEngine {
                 admit(plan)
             case .remove(let id):
                 if let session = sessions[id] { close(session, reason: "removed") }
+            case .setTap(let key, let tap):
+                taps[key] = tap
+                rooms[key]?.tap = tap
             case .stop:
                 running = false
             }
@@ -139,6 +144,7 @@ final class RelayEngine {
         byUfrag[plan.localUfrag] = session
         let key = RoomKey(tenant: plan.tenant, channel: plan.channel)
         let room = rooms[key] ?? Room()
+        room.tap = taps[key]
         room.sessions.append(session)
         rooms[key] = room
         Self.logger.info("session admitted", [

@@ -36,6 +36,8 @@ enum DatabaseOpener {
             try exec(db, "PRAGMA journal_mode = WAL")
             try exec(db, "PRAGMA synchronous = FULL")
             try exec(db, "PRAGMA trusted_schema = OFF")
+            // Deleted rows (a recording's wrapped key) are overwritten, not left in free pages.
+            try exec(db, "PRAGMA secure_delete = ON")
             try checkPragma(db, "PRAGMA journal_mode", expect: "wal", path: path)
             try checkPragma(db, "PRAGMA foreign_keys", expect: "1", path: path)
         } catch {

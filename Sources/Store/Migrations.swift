@@ -172,6 +172,61 @@ enum Migrations {
                 FOREIGN KEY (tenant_id, member_id) REFERENCES members(tenant_id, id)
             ) STRICT, WITHOUT ROWID;
             """),
+        // Recording (issue 7): per-channel settings, per-tenant keys wrapped by the master
+        // key, recordings and transcripts with their wrapped file keys. A recording row is
+        // deleted only through the recording service, which audits it and unlinks the file;
+        // so recordings do not cascade from channels.
+        Migration(version: 4, name: "recordings, transcripts, recording settings", sql: """
+            CREATE TABLE recording_settings (
+                tenant_id INTEGER NOT NULL,
+                channel_id INTEGER NOT NULL,
+                enabled INTEGER NOT NULL DEFAULT 0,
+                retention_days INTEGER,
+                updated_at_ms INTEGER NOT NULL,
+                PRIMARY KEY (tenant_id, channel_id),
+                FOREIGN KEY (tenant_id, channel_id) REFERENCES channels(tenant_id, id)
+                    ON DELETE CASCADE
+            ) STRICT;
+
+            CREATE TABLE recording_tenant_keys (
+                tenant_id INTEGER PRIMARY KEY REFERENCES tenants(id),
+                wrapped_key BLOB NOT NULL,
+                created_at_ms INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE recordings (
+                tenant_id INTEGER NOT NULL,
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                file_id TEXT NOT NULL UNIQUE,
+                channel_id INTEGER NOT NULL,
+                path TEXT NOT NULL,
+                started_at_ms INTEGER NOT NULL,
+                ended_at_ms INTEGER,
+                duration_ms INTEGER,
+                bytes INTEGER,
+                complete INTEGER NOT NULL DEFAULT 0,
+                wrapped_key BLOB NOT NULL,
+                expires_at_ms INTEGER,
+                UNIQUE (tenant_id, id),
+                FOREIGN KEY (tenant_id, channel_id) REFERENCES channels(tenant_id, id)
+            ) STRICT;
+            CREATE INDEX recordings_channel ON recordings (tenant_id, channel_id, started_at_ms);
+            CREATE INDEX recordings_expiry ON recordings (expires_at_ms)
+                WHERE expires_at_ms IS NOT NULL;
+
+            CREATE TABLE transcripts (
+                tenant_id INTEGER NOT NULL,
+                recording_id INTEGER NOT NULL,
+                file_id TEXT NOT NULL UNIQUE,
+                path TEXT NOT NULL,
+                wrapped_key BLOB NOT NULL,
+                bytes INTEGER NOT NULL,
+                created_at_ms INTEGER NOT NULL,
+                PRIMARY KEY (tenant_id, recording_id),
+                FOREIGN KEY (tenant_id, recording_id) REFERENCES recordings(tenant_id, id)
+                    ON DELETE CASCADE
+            ) STRICT;
+            """),
     ]
 
     /// The schema version this binary writes.

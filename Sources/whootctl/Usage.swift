@@ -57,6 +57,23 @@ enum Usage {
                     summary: "issue a join token (printed alone on stdout)",
                     required: ["tenant", "channel", "member"], optional: ["ttl"],
                     integers: ["ttl"]),
+        CommandSpec(noun: "recording", verb: "list", command: "recording.list",
+                    summary: "list recordings (every access is audited)",
+                    required: ["tenant"], optional: ["channel"]),
+        CommandSpec(noun: "recording", verb: "export", command: "recording.export",
+                    summary: "decrypt a recording to --out (wav mix, or ogg per speaker)",
+                    required: ["tenant", "recording", "out"], optional: ["format"],
+                    integers: ["recording"]),
+        CommandSpec(noun: "recording", verb: "settings", command: "recording.settings",
+                    summary: "show or set a channel's recording (--enabled on|off, "
+                        + "--retention DAYS|keep)",
+                    required: ["tenant", "channel"], optional: ["enabled", "retention"]),
+        CommandSpec(noun: "recording", verb: "status", command: "recording.status",
+                    summary: "frames recorded and dropped per recorded channel",
+                    required: [], optional: []),
+        CommandSpec(noun: "recording", verb: "delete", command: "recording.delete",
+                    summary: "delete a recording and its transcript for good",
+                    required: ["tenant", "recording"], optional: [], integers: ["recording"]),
     ] + auditCommands
 
     static let general = """

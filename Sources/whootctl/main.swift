@@ -128,6 +128,7 @@ func run() -> Int32 {
     do {
         if let status = try AuditCommands.run(spec, args, invocation) { return status }
         let client = try AdminClient(socketPath: invocation.socket)
+        if spec.command == "recording.export" { return try RecordingExport.run(client, args) }
         let result = try client.call(spec.command, args)
         Output.print(result, for: spec, json: invocation.json)
         return 0

@@ -1,6 +1,7 @@
 import ControlAPI
 import Control
 import HTTPEdge
+import Recording
 import Relay
 
 /// The HTTPS API's routes. Each handler runs on an HTTP server thread.
@@ -8,8 +9,8 @@ struct APIRoutes: Sendable {
     let router: Router
 
     init(
-        whip: WHIPService, relay: Relay, control: ControlPlane, metrics: MetricsRenderer,
-        joinTokenTTLSeconds: Int = 300
+        whip: WHIPService, relay: Relay, control: ControlPlane, recording: RecordingService,
+        metrics: MetricsRenderer, joinTokenTTLSeconds: Int = 300
     ) {
         var router = Router()
         router.add("GET", "/") { _, _ in .html(StaticPage.indexHTML) }
@@ -30,6 +31,7 @@ struct APIRoutes: Sendable {
         ControlRoutes(control: whip.control, joinTokenTTLSeconds: joinTokenTTLSeconds)
             .register(on: &router)
         AuditAPI.register(&router, control: control)
+        registerRecordingRoutes(&router, control: control, service: recording)
         self.router = router
     }
 

@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import HTTPEdge
 import Logging
+import Recording
 import Relay
 import Store
 import Synchronization
@@ -30,6 +31,7 @@ final class Daemon {
     private var watchdog: Thread?
     private let stopping = StopFlag()
     private var sealing: AuditSealing?
+    private var recording: RecordingWiring?
 
     init(options: Options) {
         self.options = options
@@ -66,6 +68,9 @@ final class Daemon {
                 tenant: revocation.tenant, member: revocation.member, channel: revocation.channel)
         }
 
+        let recording = try RecordingWiring(stateDirectory: state, control: control, relay: relay)
+        self.recording = recording
+
         let candidate = options.candidateHost
             ?? (["0.0.0.0", "::"].contains(options.udpHost) ? "127.0.0.1" : options.udpHost)
         let whip = WHIPService(
@@ -73,7 +78,7 @@ final class Daemon {
             candidateHost: candidate)
         self.whip = whip
         let api = APIRoutes(
-            whip: whip, relay: relay, control: control,
+            whip: whip, relay: relay, control: control, recording: recording.service,
             metrics: MetricsRenderer(relay: relay, http: httpMetrics),
             joinTokenTTLSeconds: options.joinTokenTTLSeconds)
         let metrics = httpMetrics
@@ -100,6 +105,7 @@ final class Daemon {
                 socketPath: options.adminSocket, adminGroup: options.adminGroup),
             control: control)
         AdminCommands.register(on: admin, relay: relay)
+        AdminCommands.registerRecording(on: admin, control: control, service: recording.service)
         try admin.start()
         self.admin = admin
 
@@ -140,6 +146,7 @@ final class Daemon {
         admin?.stop()
         https?.stop()
         relay?.stop()
+        recording?.stop()
         sealing?.stop()
         // Dropping the last references closes the database, which checkpoints its WAL.
         admin = nil

@@ -1,0 +1,146 @@
+import Crypto
+import Store
+import Wire
+
+/// One channel's recording in progress, driven by the writer thread only: frames from the
+/// tap go through the Ogg Opus muxer into a plaintext buffer, which is sealed into a chunk
+/// every `chunkIntervalMs` or `chunkBytes`, and appended to the file.
+///
+/// A file is opened on the first frame and closed (final chunk, database row finished)
+/// when the channel stays silent for `idleCloseMs`, when recording is turned off, or when
+/// the writer stops.
+final class ChannelRecorder {
+    struct OpenFile {
+        let recordID: Int64
+        let scope: TenantScope
+        let file: AppendFile
+        var sealer: SealedFileWriter
+        let muxer: OggOpusMuxer
+        var plaintext: [UInt8] = []
+        var lastChunkAtMs: UInt64
+        var lastFrameAtMs: UInt64
+    }
+
+    let tap: RecordingTap
+    private let context: RecorderContext
+    private(set) var current: OpenFile?
+    /// Files this recorder closed, for counters.
+    private(set) var filesClosed = 0
+
+    init(tap: RecordingTap, context: RecorderContext) {
+        self.tap = tap
+        self.context = context
+    }
+
+    /// Moves the tap's frames into the file and seals a chunk when one is due.
+    func service(nowMs: UInt64) throws {
+        try tap.drain { frame in
+            if current == nil { try open(firstFrameAt: frame.arrivalMs) }
+            current!.muxer.add(frame, into: &current!.plaintext)
+            current!.lastFrameAtMs = frame.arrivalMs
+        }
+        guard var open = current else { return }
+        if nowMs &- open.lastFrameAtMs >= context.configuration.idleCloseMs {
+            return try close()
+        }
+        let due = nowMs &- open.lastChunkAtMs >= context.configuration.chunkIntervalMs
+        if open.plaintext.count >= context.configuration.chunkBytes
+            || (due && !open.plaintext.isEmpty)
+        {
+            try writeChunk(&open, last: false, nowMs: nowMs)
+            current = open
+        }
+    }
+
+    /// Drains what is queued, writes the final chunk and finishes the database row.
+    func close() throws {
+        guard var open = current else { return }
+        current = nil
+        open.muxer.finish(into: &open.plaintext)
+        try writeChunk(&open, last: true, nowMs: 0)
+        open.file.close()
+        let duration = open.muxer.durationSamples / 48
+        try context.store.write { transaction in
+            try transaction.finishRecording(
+                open.scope, id: open.recordID, endedAtMs: context.wallClock(),
+                durationMs: duration, bytes: open.file.bytesWritten, complete: true)
+        }
+        filesClosed += 1
+    }
+
+    /// Stops without finishing: the channel was deleted and its rows are gone already.
+    func abandon() {
+        current?.file.close()
+        if let path = current?.file.path { try? PrivateFiles.remove(path) }
+        current = nil
+    }
+
+    private func open(firstFrameAt startMs: UInt64) throws {
+        let scope = TenantScope(tap.tenant)
+        let now = context.wallClock()
+        let fileIDBytes = SecureRandom.bytes(16)
+        let fileID = Hex.encode(fileIDBytes)
+        let directory = "recordings/\(tap.tenant.rawValue)/\(tap.channel.rawValue)"
+        let path = "\(directory)/\(fileID).wrec"
+        try PrivateFiles.makeDirectory(context.configuration.stateDirectory + "/" + directory)
+
+        let key = KeyWrap.generateKey()
+        let wrapped = try context.keys.wrapFileKey(
+            key, tenant: tap.tenant, fileID: fileID, nowMs: now)
+        let recordID = try context.store.write { transaction -> Int64 in
+            let settings = try transaction.recordingSettings(scope, channel: tap.channel)
+            return try transaction.insertRecording(
+                scope, fileID: fileID, channel: tap.channel, path: path, startedAtMs: now,
+                wrappedKey: wrapped,
+                expiresAtMs: settings.retentionDays.map { now + Int64($0) * 86_400_000 })
+        }
+        let file = try AppendFile(creating: context.configuration.stateDirectory + "/" + path)
+        let sealer = SealedFileWriter(key: key, fileID: fileIDBytes, kind: .audio)
+        try context.slowDown()
+        try file.append(sealer.header)
+        current = OpenFile(
+            recordID: recordID, scope: scope, file: file, sealer: sealer,
+            muxer: OggOpusMuxer(startMs: startMs), lastChunkAtMs: startMs,
+            lastFrameAtMs: startMs)
+    }
+
+    private func writeChunk(_ open: inout OpenFile, last: Bool, nowMs: UInt64) throws {
+        let bytes = try open.sealer.seal(open.plaintext, last: last)
+        open.plaintext.removeAll(keepingCapacity: true)
+        try context.slowDown()
+        try open.file.append(bytes)
+        try open.file.sync()
+        if nowMs > 0 { open.lastChunkAtMs = nowMs }
+    }
+}
+
+/// What every recorder of one writer shares.
+final class RecorderContext {
+    let configuration: RecordingWriter.Configuration
+    let store: Store
+    let keys: RecordingKeys
+    let wallClock: () -> Int64
+
+    init(configuration: RecordingWriter.Configuration, store: Store, keys: RecordingKeys,
+         wallClock: @escaping () -> Int64)
+    {
+        self.configuration = configuration
+        self.store = store
+        self.keys = keys
+        self.wallClock = wallClock
+    }
+
+    /// The injected disk delay of the slow-disk test, if any.
+    func slowDown() throws {
+        if let delay = configuration.writeDelay { delay() }
+    }
+}
+
+extension ChannelRecorder {
+    /// After a write error: closes the file as it stands (it opens up to its last whole
+    /// chunk) and starts a new one with the next frame.
+    func abandonAfterError() {
+        current?.file.close()
+        current = nil
+    }
+}

@@ -1,0 +1,138 @@
+import Control
+import Crypto
+import Foundation
+import Store
+import Wire
+
+/// Reading recordings and transcripts. Each call audits one `recording.access` event in
+/// the same transaction that reads the wrapped key, so nothing is read unaudited.
+extension RecordingService {
+    /// A tenant's recordings, newest first; with `channel`, that channel's only.
+    public func list(_ principal: Principal, channel: ChannelID? = nil) throws
+        -> [RecordingRecord]
+    {
+        let target = channel.map { "channel:\($0.rawValue)" } ?? "recordings"
+        try authorize(principal, "list", target: target)
+        let scope = TenantScope(principal.tenant)
+        let now = clock()
+        return try store.write { transaction in
+            if let channel { try requireChannel(transaction, scope, channel) }
+            let records = try transaction.recordings(scope, channel: channel)
+            try Self.audit(
+                transaction, scope, principal.actor, .recordingAccess, target: target,
+                at: now, metadata: ["operation": "list", "outcome": "allowed",
+                                    "count": records.count, "via": principal.via])
+            return records
+        }
+    }
+
+    /// The recording as Ogg Opus (decrypted), one logical stream per speaker.
+    public func download(_ principal: Principal, recording id: Int64) throws
+        -> (record: RecordingRecord, ogg: [UInt8])
+    {
+        let (record, key) = try openKey(principal, recording: id, operation: "download")
+        let sealed = try PrivateFiles.read(stateDirectory + "/" + record.path)
+        let contents = try SealedFileReader.open(
+            sealed, key: key, kind: .audio, allowIncomplete: !record.complete)
+        return (record, contents.plaintext)
+    }
+
+    /// The recording mixed down to one mono 48 kHz 16-bit WAV.
+    public func exportWAV(_ principal: Principal, recording id: Int64) throws
+        -> (record: RecordingRecord, wav: [UInt8])
+    {
+        let (record, key) = try openKey(principal, recording: id, operation: "export.wav")
+        let sealed = try PrivateFiles.read(stateDirectory + "/" + record.path)
+        let contents = try SealedFileReader.open(
+            sealed, key: key, kind: .audio, allowIncomplete: !record.complete)
+        let tracks = try Mixdown.tracks(ogg: contents.plaintext)
+        return (record, Mixdown.wav(Mixdown.mix(tracks)))
+    }
+
+    /// Attaches (or replaces) a recording's transcript, sealed under its own file key
+    /// beside the recording. It is deleted with the recording.
+    public func attachTranscript(_ principal: Principal, recording id: Int64, text: String)
+        throws
+    {
+        try authorize(principal, "transcript.attach", target: "recording:\(id)")
+        let scope = TenantScope(principal.tenant)
+        guard let record = try store.read({ try $0.recording(scope, id: id) }) else {
+            throw ControlError.notFound("recording \(id) not found")
+        }
+        let now = clock()
+        let fileIDBytes = SecureRandom.bytes(16)
+        let fileID = Hex.encode(fileIDBytes)
+        let directory = (record.path as NSString).deletingLastPathComponent
+        let path = "\(directory)/\(fileID).wtxt"
+        let key = KeyWrap.generateKey()
+        var sealer = SealedFileWriter(key: key, fileID: fileIDBytes, kind: .transcript)
+        let bytes = try sealer.header + sealer.seal(Array(text.utf8), last: true)
+        try PrivateFiles.makeDirectory(stateDirectory + "/" + directory)
+        try PrivateFiles.createNew(stateDirectory + "/" + path, contents: bytes)
+
+        let wrapped = try keys.wrapFileKey(key, tenant: principal.tenant, fileID: fileID,
+                                           nowMs: now)
+        let replaced = try store.write { transaction -> TranscriptRecord? in
+            guard try transaction.recording(scope, id: id) != nil else {
+                throw ControlError.notFound("recording \(id) not found")
+            }
+            let old = try transaction.transcript(scope, recording: id)
+            try transaction.saveTranscript(TranscriptRecord(
+                tenant: principal.tenant, recording: id, fileID: fileID, path: path,
+                wrappedKey: wrapped, bytes: Int64(bytes.count), createdAtMs: now))
+            try Self.audit(
+                transaction, scope, principal.actor, .transcriptionAccess,
+                target: "recording:\(id)", at: now,
+                metadata: ["operation": "transcript.attach", "outcome": "allowed",
+                           "via": principal.via, "replaced": old != nil])
+            return old
+        }
+        if let replaced { try? PrivateFiles.remove(stateDirectory + "/" + replaced.path) }
+    }
+
+    /// A recording's transcript text.
+    public func transcript(_ principal: Principal, recording id: Int64) throws -> String {
+        try authorize(principal, "transcript.read", target: "recording:\(id)")
+        let scope = TenantScope(principal.tenant)
+        let now = clock()
+        let record = try store.write { transaction -> TranscriptRecord in
+            guard let record = try transaction.transcript(scope, recording: id) else {
+                throw ControlError.notFound("recording \(id) has no transcript")
+            }
+            try Self.audit(
+                transaction, scope, principal.actor, .transcriptionAccess,
+                target: "recording:\(id)", at: now,
+                metadata: ["operation": "transcript.read", "outcome": "allowed",
+                           "via": principal.via])
+            return record
+        }
+        let key = try keys.unwrapFileKey(
+            record.wrappedKey, tenant: principal.tenant, fileID: record.fileID, nowMs: now)
+        let sealed = try PrivateFiles.read(stateDirectory + "/" + record.path)
+        let contents = try SealedFileReader.open(sealed, key: key, kind: .transcript)
+        return String(decoding: contents.plaintext, as: UTF8.self)
+    }
+
+    /// The record and its unwrapped file key, after auditing the access.
+    private func openKey(_ principal: Principal, recording id: Int64, operation: String) throws
+        -> (RecordingRecord, Secret<[UInt8]>)
+    {
+        try authorize(principal, operation, target: "recording:\(id)")
+        let scope = TenantScope(principal.tenant)
+        let now = clock()
+        let record = try store.write { transaction -> RecordingRecord in
+            guard let record = try transaction.recording(scope, id: id) else {
+                throw ControlError.notFound("recording \(id) not found")
+            }
+            try Self.audit(
+                transaction, scope, principal.actor, .recordingAccess,
+                target: "recording:\(id)", at: now,
+                metadata: ["operation": operation, "outcome": "allowed",
+                           "channel": record.channel.rawValue, "via": principal.via])
+            return record
+        }
+        let key = try keys.unwrapFileKey(
+            record.wrappedKey, tenant: principal.tenant, fileID: record.fileID, nowMs: now)
+        return (record, key)
+    }
+}

@@ -1,0 +1,118 @@
+import Admin
+import Control
+import Crypto
+import Recording
+import Store
+import Wire
+
+/// Admin socket commands for recording. The local administrator acts for any tenant;
+/// every access is audited with `uid:<n>` as actor.
+extension AdminCommands {
+    /// Largest export sent over the admin socket, in bytes (base64 grows it by a third;
+    /// the client reads lines of up to 16 MiB).
+    static let maxAdminExportBytes = 11 * 1_048_576
+
+    static func registerRecording(
+        on admin: AdminServer, control: ControlPlane, service: RecordingService
+    ) {
+        admin.register("recording.list") { request in
+            try request.allowOnly(["tenant", "channel"])
+            let tenant = try control.tenantID(slug: request.string("tenant"))
+            let channel = try request.optionalString("channel").map {
+                try control.channelID(tenant: tenant, name: $0)
+            }
+            let records = try service.list(
+                .admin(tenant: tenant, actor: request.actor), channel: channel)
+            return ["recordings": .array(records.map(json))]
+        }
+        admin.register("recording.export") { request in
+            try request.allowOnly(["tenant", "recording", "format"])
+            let tenant = try control.tenantID(slug: request.string("tenant"))
+            let principal = RecordingService.Principal.admin(tenant: tenant, actor: request.actor)
+            guard let id = try request.optionalInt("recording") else {
+                throw ControlError.badRequest("missing recording")
+            }
+            let format = try request.optionalString("format") ?? "wav"
+            let bytes: [UInt8]
+            switch format {
+            case "wav": bytes = try service.exportWAV(principal, recording: id).wav
+            case "ogg": bytes = try service.download(principal, recording: id).ogg
+            default: throw ControlError.badRequest("format must be wav or ogg")
+            }
+            guard bytes.count <= maxAdminExportBytes else {
+                // TODO: stream large exports over the admin socket in pieces; until then
+                // they are fetched through the HTTPS API.
+                throw ControlError.badRequest(
+                    "export of \(bytes.count) bytes is too large for the admin socket; "
+                        + "use GET /api/recordings/\(id)/audio.\(format)")
+            }
+            return ["format": .string(format), "bytes": .int(Int64(bytes.count)),
+                    "data": .string(Base64URL.encode(bytes))]
+        }
+        admin.register("recording.settings") { request in
+            try request.allowOnly(["tenant", "channel", "enabled", "retention"])
+            let tenant = try control.tenantID(slug: request.string("tenant"))
+            let channel = try control.channelID(tenant: tenant, name: request.string("channel"))
+            let enabled = try request.optionalString("enabled").map { value -> Bool in
+                switch value {
+                case "on", "true", "yes": return true
+                case "off", "false", "no": return false
+                default: throw ControlError.badRequest("enabled must be on or off")
+                }
+            }
+            let retention = try request.optionalString("retention").map {
+                value -> RecordingService.Retention in
+                if value == "keep" { return .keep }
+                guard let days = Int(value) else {
+                    throw ControlError.badRequest("retention must be a number of days or keep")
+                }
+                return .days(days)
+            }
+            let principal = RecordingService.Principal.admin(tenant: tenant, actor: request.actor)
+            let settings = (enabled == nil && retention == nil)
+                ? try service.settings(principal, channel: channel)
+                : try service.update(principal, channel: channel, enabled: enabled,
+                                     retention: retention)
+            return [
+                "channel": .string(try request.string("channel")),
+                "enabled": .bool(settings.enabled),
+                "retention": .string(settings.retentionDays.map(String.init) ?? "keep"),
+            ]
+        }
+        admin.register("recording.status") { request in
+            try request.allowOnly([])
+            let taps = service.writer.taps().map { tap -> JSONValue in
+                [
+                    "tenant_id": .int(tap.tenant.rawValue),
+                    "channel_id": .int(tap.channel.rawValue),
+                    "pushed": .int(Int64(tap.pushedCount)),
+                    "dropped": .int(Int64(tap.droppedCount)),
+                    "oversized": .int(Int64(tap.oversizedCount)),
+                    "queued": .int(Int64(tap.queued)),
+                ]
+            }
+            return ["taps": .array(taps), "write_errors": .int(Int64(service.writer.errorCount))]
+        }
+        admin.register("recording.delete") { request in
+            try request.allowOnly(["tenant", "recording"])
+            let tenant = try control.tenantID(slug: request.string("tenant"))
+            guard let id = try request.optionalInt("recording") else {
+                throw ControlError.badRequest("missing recording")
+            }
+            try service.delete(.admin(tenant: tenant, actor: request.actor), recording: id)
+            return ["recording": .int(id), "deleted": .bool(true)]
+        }
+    }
+
+    static func json(_ record: RecordingRecord) -> JSONValue {
+        [
+            "id": .int(record.id), "channel_id": .int(record.channel.rawValue),
+            "started_at_ms": .int(record.startedAtMs),
+            "ended_at_ms": record.endedAtMs.map(JSONValue.int) ?? .null,
+            "duration_ms": record.durationMs.map(JSONValue.int) ?? .null,
+            "bytes": record.bytes.map(JSONValue.int) ?? .null,
+            "complete": .bool(record.complete),
+            "expires_at_ms": record.expiresAtMs.map(JSONValue.int) ?? .null,
+        ]
+    }
+}

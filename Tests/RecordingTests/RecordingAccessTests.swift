@@ -1,0 +1,95 @@
+import Control
+import Recording
+import Store
+import Testing
+import Wire
+
+@Suite struct RecordingAccessTests {
+    @Test func membersAndAuditorsAreRefusedAndTheRefusalIsAudited() throws {
+        let fixture = try RecordingFixture()
+        let record = try fixture.record()
+        for role in [MemberRole.member, .auditor] {
+            let caller = try signIn(fixture, role: role)
+            let principal = RecordingService.Principal.member(caller)
+            #expect(throws: ControlError.self) { try fixture.service.list(principal) }
+            #expect(throws: ControlError.self) {
+                try fixture.service.exportWAV(principal, recording: record.id)
+            }
+            #expect(throws: ControlError.self) {
+                try fixture.service.download(principal, recording: record.id)
+            }
+            #expect(throws: ControlError.self) {
+                try fixture.service.transcript(principal, recording: record.id)
+            }
+            #expect(throws: ControlError.self) {
+                try fixture.service.update(principal, channel: fixture.channel, enabled: true)
+            }
+            let refused = try fixture.audit().filter {
+                $0.entry.action == "recording.access" && $0.entry.actor == caller.actor.description
+            }
+            #expect(refused.count == 5)
+            #expect(refused.allSatisfy { $0.entry.metadataJSON.contains(#""outcome":"refused""#) })
+        }
+    }
+
+    @Test func everyAllowedAccessIsAuditedWithWhoWhichAndWhere() throws {
+        let fixture = try RecordingFixture()
+        let record = try fixture.record()
+        let admin = RecordingService.Principal.member(try signIn(fixture, role: .admin))
+        let before = try fixture.audit().count
+
+        _ = try fixture.service.list(admin)
+        _ = try fixture.service.download(admin, recording: record.id)
+        _ = try fixture.service.exportWAV(admin, recording: record.id)
+        try fixture.service.attachTranscript(admin, recording: record.id, text: "hello there")
+        #expect(try fixture.service.transcript(admin, recording: record.id) == "hello there")
+
+        let events = Array(try fixture.audit().dropFirst(before))
+        #expect(events.count == 5)
+        // Audio access is "recording.access"; transcript access "transcription.access".
+        #expect(events.map(\.entry.action) == [
+            "recording.access", "recording.access", "recording.access",
+            "transcription.access", "transcription.access",
+        ])
+        #expect(events.allSatisfy {
+            $0.entry.ip == "192.0.2.9"
+                && $0.entry.actor.hasPrefix("member:")
+                && $0.entry.metadataJSON.contains(#""outcome":"allowed""#)
+        })
+        #expect(events.dropFirst().allSatisfy { $0.entry.target == "recording:\(record.id)" })
+        let operations = events.map { event in
+            ["list", "download", "export.wav", "transcript.attach", "transcript.read"].first {
+                event.entry.metadataJSON.contains(#""operation":"\#($0)""#)
+            }
+        }
+        #expect(operations == ["list", "download", "export.wav", "transcript.attach",
+                               "transcript.read"])
+    }
+
+    @Test func anotherTenantsRecordingIsNotFound() throws {
+        let fixture = try RecordingFixture()
+        let record = try fixture.record()
+        let other = try fixture.control.createTenant(slug: "other", name: "Other", actor: .system)
+        let principal = RecordingService.Principal.admin(tenant: other, actor: .localUser(0))
+        #expect(throws: ControlError.notFound("recording \(record.id) not found")) {
+            try fixture.service.exportWAV(principal, recording: record.id)
+        }
+    }
+
+    @Test func recordingIsOffByDefaultAndEachSettingIsAudited() throws {
+        let fixture = try RecordingFixture()
+        let settings = try fixture.service.settings(fixture.admin, channel: fixture.channel)
+        #expect(!settings.enabled && settings.retentionDays == 30)
+        try fixture.service.update(fixture.admin, channel: fixture.channel, enabled: true,
+                                   retention: .days(7))
+        try fixture.service.update(fixture.admin, channel: fixture.channel, retention: .keep)
+        let changes = try fixture.audit().filter { $0.entry.action == "recording.settings" }
+        #expect(changes.count == 2)
+        #expect(changes[0].entry.metadataJSON.contains(#""enabled":true"#))
+        #expect(changes[1].entry.metadataJSON.contains(#""retention_days":"keep""#))
+        #expect(throws: ControlError.self) {
+            try fixture.service.update(fixture.admin, channel: fixture.channel,
+                                       retention: .days(0))
+        }
+    }
+}

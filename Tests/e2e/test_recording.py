@@ -1,0 +1,163 @@
+"""Recording: a real call is recorded encrypted, exported with whootctl, decoded by ffmpeg,
+and each speaker's tone is where it was; a slow disk drops recording frames, not calls."""
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import pytest
+
+from conftest import Daemon
+from peer import Peer, ToneTrack, band_share_of
+from aiortc.mediastreams import MediaStreamError
+
+FRAME_S = 0.020
+
+
+class GatedTone(ToneTrack):
+    """A tone that starts when `go` is set and ends after `frames` 20 ms frames."""
+
+    def __init__(self, hz: float, frames: int):
+        super().__init__(hz)
+        self.frames = frames
+        self.go = asyncio.Event()
+        self.started_at = None
+
+    async def recv(self):
+        await self.go.wait()
+        if self._sent >= self.frames * 960:
+            self.stop()
+            raise MediaStreamError
+        if self.started_at is None:
+            self.started_at = time.monotonic()
+        return await super().recv()
+
+
+class GatedPeer(Peer):
+    def __init__(self, base_url: str, token: str, hz: float, frames: int):
+        super().__init__(base_url, token)
+        self.tone = GatedTone(hz, frames)
+
+    def _add_transceivers(self) -> None:
+        first = self.pc.addTransceiver("audio", direction="sendrecv")
+        first.sender.replaceTrack(self.tone)
+
+
+def recordings(daemon, tenant="demo"):
+    out = daemon.ctl("--json", "recording", "list", "--tenant", tenant).stdout
+    return json.loads(out)["recordings"]
+
+
+def decode_with_ffmpeg(path: str) -> np.ndarray:
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", path, "-f", "s16le", "-ac", "1", "-ar", "48000", "-"],
+        capture_output=True, check=True, timeout=30).stdout
+    return np.frombuffer(raw, dtype=np.int16).astype(np.float64)
+
+
+def window(pcm: np.ndarray, start: float, end: float) -> np.ndarray:
+    return pcm[int(start * 48000):int(end * 48000)]
+
+
+def test_recorded_call_exports_each_speaker_at_the_right_time(daemon, tmp_path):
+    daemon.ctl("recording", "settings", "--tenant", "demo", "--channel", "lobby",
+               "--enabled", "on")
+
+    async def call():
+        alice = GatedPeer(daemon.base_url, daemon.token("demo", "lobby", "alice"), 440, 150)
+        bob = GatedPeer(daemon.base_url, daemon.token("demo", "lobby", "bob"), 660, 50)
+        try:
+            await alice.connect()
+            await bob.connect()
+            alice.tone.go.set()
+            await asyncio.sleep(1.0)
+            bob.tone.go.set()
+            await asyncio.sleep(2.6)
+            return bob.tone.started_at - alice.tone.started_at
+        finally:
+            await alice.close()
+            await bob.close()
+
+    bob_offset = asyncio.run(call())
+    daemon.ctl("recording", "settings", "--tenant", "demo", "--channel", "lobby",
+               "--enabled", "off")
+    deadline = time.monotonic() + 10
+    while not (recordings(daemon) and recordings(daemon)[0]["complete"]):
+        assert time.monotonic() < deadline, "the recording was not closed"
+        time.sleep(0.2)
+    record = recordings(daemon)[0]
+
+    # The file on disk is sealed: no Ogg or Opus plaintext.
+    path = os.path.join(daemon.state_dir, "recordings")
+    files = [os.path.join(d, f) for d, _, names in os.walk(path) for f in names]
+    assert len(files) == 1 and oct(os.stat(files[0]).st_mode & 0o777) == "0o600"
+    sealed = open(files[0], "rb").read()
+    assert b"OggS" not in sealed and b"OpusHead" not in sealed
+
+    wav = str(tmp_path / "call.wav")
+    daemon.ctl("recording", "export", "--tenant", "demo", "--recording", str(record["id"]),
+               "--out", wav)
+    pcm = decode_with_ffmpeg(wav)
+    duration = pcm.size / 48000
+    assert abs(duration - 150 * FRAME_S) <= FRAME_S, f"export lasts {duration:.3f} s"
+
+    alone = window(pcm, 0.1, bob_offset - 0.1)
+    together = window(pcm, bob_offset + 0.1, bob_offset + 0.9)
+    after = window(pcm, bob_offset + 1.1, 2.9)
+    assert band_share_of(alone, 440) > 0.8 and band_share_of(alone, 660) < 0.02
+    assert band_share_of(together, 660) > 0.25 and band_share_of(together, 440) > 0.25
+    assert band_share_of(after, 440) > 0.8 and band_share_of(after, 660) < 0.02
+
+    # Every access was audited (whootctl acts as uid:<n> on the admin socket).
+    ogg = str(tmp_path / "call.ogg")
+    daemon.ctl("recording", "export", "--tenant", "demo", "--recording", str(record["id"]),
+               "--format", "ogg", "--out", ogg)
+    assert open(ogg, "rb").read(4) == b"OggS"
+
+
+@pytest.fixture
+def slow_disk_daemon(tmp_path):
+    """whootd whose recording writer sleeps 1.5 s before every write, with 32-slot taps."""
+    workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
+    saved = dict(os.environ)
+    os.environ.update(WHOOT_RECORDING_WRITE_DELAY_MS="1500", WHOOT_RECORDING_TAP_SLOTS="32")
+    running = Daemon(workdir, str(tmp_path / "whootd.log"))
+    try:
+        yield running.start()
+        assert running.alive(), running.output()[-4000:]
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        running.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_slow_disk_drops_recording_frames_and_the_call_goes_on(slow_disk_daemon):
+    daemon = slow_disk_daemon
+    daemon.ctl("recording", "settings", "--tenant", "demo", "--channel", "lobby",
+               "--enabled", "on")
+
+    async def call():
+        alice = Peer(daemon.base_url, daemon.token("demo", "lobby", "alice"), tone_hz=440)
+        bob = Peer(daemon.base_url, daemon.token("demo", "lobby", "bob"), tone_hz=660)
+        try:
+            await alice.connect()
+            await bob.connect()
+            await alice.wait_frames(150, timeout=15)
+            await bob.wait_frames(150, timeout=15)
+            assert band_share_of(alice.samples(), 660) > 0.8
+            assert band_share_of(bob.samples(), 440) > 0.8
+        finally:
+            await alice.close()
+            await bob.close()
+
+    asyncio.run(call())
+    status = json.loads(daemon.ctl("--json", "recording", "status").stdout)
+    tap = status["taps"][0]
+    assert tap["dropped"] > 0, status
+    assert tap["pushed"] > 0, status
