@@ -70,6 +70,9 @@ let package = Package(
         .executableTarget(
             name: "AuditExportBench", dependencies: ["Control", "Store", "Crypto", "Wire"],
             path: "Benchmarks/AuditExportBench", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "whoot-sql", dependencies: ["Store"], path: "Tests/Tools/WhootSQL",
+            swiftSettings: swiftSettings),
         .target(
             name: "TestKit", dependencies: ["Wire", "Crypto"], path: "Tests/TestKit",
             swiftSettings: swiftSettings),
