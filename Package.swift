@@ -23,6 +23,7 @@ let package = Package(
         system("CSQLite", "sqlite3", apt: "libsqlite3-dev"),
         system("CMicroHTTPD", "libmicrohttpd", apt: "libmicrohttpd-dev"),
         system("CArgon2", "libargon2", apt: "libargon2-dev"),
+        system("CQRencode", "libqrencode", apt: "libqrencode-dev"),
         .target(name: "CLinux"),
         .target(
             name: "CSQLiteCrypt", dependencies: ["CSQLite", "COpenSSL"],
@@ -36,7 +37,7 @@ let package = Package(
             name: "Store", dependencies: ["CSQLite", "CSQLiteCrypt", "Crypto", "Wire"],
             swiftSettings: swiftSettings),
         .target(
-            name: "Control", dependencies: ["Store", "Wire", "Crypto", "CArgon2"],
+            name: "Control", dependencies: ["Store", "Wire", "Crypto", "CArgon2", "CQRencode"],
             swiftSettings: swiftSettings),
         .target(
             name: "Relay", dependencies: ["Wire", "Crypto", "CLinux", "Logging"],

@@ -14,6 +14,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case manageRoles
     /// Read the audit log and take part in access reviews.
     case readAudit
+    /// Set the tenant's MFA policy and reset members' MFA.
+    case manageSecurity
 }
 
 extension MemberRole {
