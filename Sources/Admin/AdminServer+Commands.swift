@@ -43,6 +43,7 @@ extension AdminServer {
         registerMemberCommands()
         registerAssignmentCommands()
         registerMaintenanceCommands()
+        registerMFACommands()
     }
 
     private func registerMemberCommands() {

@@ -42,7 +42,9 @@ final class Daemon {
         self.keys = keys
 
         let key = try DatabaseKey.load(stateDirectory: state)
-        let control = ControlPlane(store: try Store(path: state + "/whoot.db", key: key))
+        let control = ControlPlane(
+            store: try Store(path: state + "/whoot.db", key: key),
+            mfaKey: try MFAKey.load(stateDirectory: state))
         self.control = control
         if options.seedDemo { _ = try control.ensureDemo() }
 
