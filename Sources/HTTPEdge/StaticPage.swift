@@ -72,7 +72,7 @@ public enum StaticPage {
     public static let styleHash = "'sha256-8eqcWj01l780FxWDp/PDTUojo0yg9iMkqczw6Qw0Aqo='"
 
     /// CSP source for the inline `<script>`: `'sha256-<base64 of SHA-256(script)>'`.
-    public static let scriptHash = "'sha256-INwBMxplPAB3N0rCMmb8OoCcTljkG7iWbb+f6fPikhM='"
+    public static let scriptHash = "'sha256-V00Lz7Yt3rqaKlfXoCz1RDA+8rKtqBkABULbiJn0ON8='"
 
     /// The text of the inline `<style>` element.
     public static let style = """
@@ -339,6 +339,7 @@ public enum StaticPage {
               "data:image/svg+xml;charset=utf-8," + encodeURIComponent(enrolment.qr_svg);
             document.getElementById("uri").textContent = enrolment.uri;
             document.getElementById("enrol-confirm").hidden = false;
+            document.getElementById("enrol-start").hidden = true;
             setState("enrol-scan", "Scan the code, then enter the digits your app shows.");
           });
 
