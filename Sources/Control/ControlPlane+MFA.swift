@@ -143,7 +143,9 @@ extension ControlPlane {
         let accepted = try store.write { transaction -> Bool in
             guard let record = try transaction.mfaSecret(scope, member: member),
                 record.confirmedAtMs == nil
-            else { throw ControlError.conflict("there is no MFA enrolment waiting to be confirmed") }
+            else {
+                throw ControlError.conflict("there is no MFA enrolment waiting to be confirmed")
+            }
             let totp = try self.totp(record, tenant: tenant)
             guard totp.isWellFormed(code.reveal) else {
                 throw ControlError.badRequest("code must be \(totp.digits) digits")

@@ -64,7 +64,8 @@ extension ControlPlane {
             guard let record = try transaction.credential(.mfaChallenge, hash: hash),
                 now < record.expiresAtMs,
                 let member = try transaction.member(TenantScope(record.tenant), id: record.member),
-                let secret = try transaction.mfaSecret(TenantScope(record.tenant), member: member.id)
+                let secret = try transaction.mfaSecret(
+                    TenantScope(record.tenant), member: member.id)
             else { return nil }
             return (member, secret)
         }
@@ -99,7 +100,8 @@ extension ControlPlane {
                 scope, member: member.id, hash: recoveryHash, nowMs: now))
             guard accepted, try transaction.deleteCredential(.mfaChallenge, scope, hash: hash)
             else { return nil }
-            return try openSession(transaction, member, actor: actor, now: now, secondFactor: method)
+            return try openSession(
+                transaction, member, actor: actor, now: now, secondFactor: method)
         }
         guard let result else {
             try failedSecondFactor(

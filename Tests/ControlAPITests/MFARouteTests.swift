@@ -95,8 +95,9 @@ import Wire
         let challenge = try #require(first.json?["challenge"]?.stringValue)
         let code = totp.code(at: harness.nowMs)
 
+        let wrongCode = code == "000000" ? "000001" : "000000"
         let wrong = harness.send("POST", "/v1/login/mfa", json: [
-            "challenge": .string(challenge), "code": .string(code == "000000" ? "000001" : "000000"),
+            "challenge": .string(challenge), "code": .string(wrongCode),
         ])
         #expect(wrong.status == 401)
         #expect(harness.send("POST", "/v1/login/mfa", json: [

@@ -79,8 +79,8 @@ final class MFAFixture {
         -> LoginResult
     {
         try control.completeLogin(
-            challenge: challenge, code: code.map(Secret.init), recoveryCode: recovery.map(Secret.init),
-            ip: "192.0.2.7", now: now)
+            challenge: challenge, code: code.map(Secret.init),
+            recoveryCode: recovery.map(Secret.init), ip: "192.0.2.7", now: now)
     }
 
     func auditActions() throws -> [String] {
@@ -125,7 +125,9 @@ final class MFAFixture {
             try m.complete(again, code: code)
         }
         // The confirmation code was spent too: its step is not accepted for a login.
-        #expect(throws: ControlError.self) { try m.complete(again, code: totp.code(at: m.now - 30_000)) }
+        #expect(throws: ControlError.self) {
+            try m.complete(again, code: totp.code(at: m.now - 30_000))
+        }
     }
 
     @Test func aCodeTwoStepsAwayIsRefusedOneStepAwayIsAccepted() throws {
@@ -133,8 +135,12 @@ final class MFAFixture {
         m.advance(seconds: 300)
         let challenge = try m.challenge("ann")
 
-        #expect(throws: ControlError.self) { try m.complete(challenge, code: totp.code(at: m.now + 60_000)) }
-        #expect(throws: ControlError.self) { try m.complete(challenge, code: totp.code(at: m.now - 60_000)) }
+        #expect(throws: ControlError.self) {
+            try m.complete(challenge, code: totp.code(at: m.now + 60_000))
+        }
+        #expect(throws: ControlError.self) {
+            try m.complete(challenge, code: totp.code(at: m.now - 60_000))
+        }
         #expect(try m.complete(challenge, code: totp.code(at: m.now + 30_000)).member == m.ann)
     }
 
@@ -279,7 +285,9 @@ final class MFAFixture {
         }
         // The admin has not enrolled either: they too are held back, even from the policy.
         let held = try m.caller("root")
-        #expect(throws: ControlError.self) { try m.control.setMFAPolicy(held, .optional, now: m.now) }
+        #expect(throws: ControlError.self) {
+            try m.control.setMFAPolicy(held, .optional, now: m.now)
+        }
 
         let (totp, _) = try m.enrol("ann")
         m.advance(seconds: 30)
@@ -304,8 +312,12 @@ final class MFAFixture {
 
     @Test func membersMayNotChangeThePolicyOrResetOthers() throws {
         let ann = try m.caller("ann")
-        #expect(throws: ControlError.self) { try m.control.setMFAPolicy(ann, .disabled, now: m.now) }
-        #expect(throws: ControlError.self) { try m.control.resetMFA(ann, member: m.root, now: m.now) }
+        #expect(throws: ControlError.self) {
+            try m.control.setMFAPolicy(ann, .disabled, now: m.now)
+        }
+        #expect(throws: ControlError.self) {
+            try m.control.resetMFA(ann, member: m.root, now: m.now)
+        }
     }
 
     @Test func anAdminResetMakesTheMemberEnrolAgain() throws {
@@ -318,7 +330,9 @@ final class MFAFixture {
             Issue.record("ann was asked for a second factor after a reset")
             return
         }
-        #expect(throws: ControlError.self) { try m.control.resetMFA(admin, member: m.root, now: m.now) }
+        #expect(throws: ControlError.self) {
+            try m.control.resetMFA(admin, member: m.root, now: m.now)
+        }
         #expect(try !m.control.resetMFA(admin, member: m.ann, now: m.now))
     }
 
