@@ -24,6 +24,7 @@ let package = Package(
         system("CMicroHTTPD", "libmicrohttpd", apt: "libmicrohttpd-dev"),
         system("CArgon2", "libargon2", apt: "libargon2-dev"),
         system("COgg", "ogg", apt: "libogg-dev"),
+        system("CQRencode", "libqrencode", apt: "libqrencode-dev"),
         .target(name: "CLinux"),
         .target(
             name: "CSQLiteCrypt", dependencies: ["CSQLite", "COpenSSL"],
@@ -37,7 +38,7 @@ let package = Package(
             name: "Store", dependencies: ["CSQLite", "CSQLiteCrypt", "Crypto", "Wire"],
             swiftSettings: swiftSettings),
         .target(
-            name: "Control", dependencies: ["Store", "Wire", "Crypto", "CArgon2"],
+            name: "Control", dependencies: ["Store", "Wire", "Crypto", "CArgon2", "CQRencode"],
             swiftSettings: swiftSettings),
         .target(
             name: "Relay", dependencies: ["Wire", "Crypto", "CLinux", "Logging"],

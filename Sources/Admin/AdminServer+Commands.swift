@@ -44,6 +44,7 @@ extension AdminServer {
         registerAssignmentCommands()
         registerMaintenanceCommands()
         registerAuditCommands()
+        registerMFACommands()
     }
 
     private func registerMemberCommands() {

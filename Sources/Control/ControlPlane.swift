@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Store
 import Wire
@@ -19,15 +20,23 @@ public final class ControlPlane {
     public let auditSettings = AuditSettings()
     /// Run inside a channel deletion's transaction (recording deletes its files there).
     let channelDeletionHooks = ChannelDeletionHooks()
+    /// Seals TOTP secrets, hashes recovery codes, throttles second-factor attempts.
+    let mfa: MFAVault
 
     private let handlerLock = NSLock()
     private var revocationHandlers: [(Revocation) -> Void] = []
 
-    /// - Parameter clock: the current Unix time in ms; tests pass a manual clock.
-    public init(store: Store, clock: @escaping () -> Int64 = ControlPlane.wallClockMilliseconds)
-    {
+    /// - Parameters:
+    ///   - clock: the current Unix time in ms; tests pass a manual clock.
+    ///   - mfaKey: 32 bytes that seal TOTP secrets (see `MFAKey`); without it MFA
+    ///     enrolment is refused.
+    public init(
+        store: Store, clock: @escaping () -> Int64 = ControlPlane.wallClockMilliseconds,
+        mfaKey: Secret<[UInt8]>? = nil
+    ) {
         self.store = store
         self.clock = clock
+        self.mfa = MFAVault(key: mfaKey)
     }
 
     /// The current Unix time in ms from the system clock.

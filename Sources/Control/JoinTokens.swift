@@ -78,6 +78,10 @@ extension ControlPlane {
             guard memberRecord.status != .removed,
                 try transaction.isAssigned(scope, member: member, channel: channel)
             else { throw JoinTokenError.memberNotAllowed }
+            if try Self.mustEnrol(transaction, scope, member) {
+                throw ControlError.forbidden(
+                    "this tenant requires MFA and the member has not enrolled")
+            }
 
             try transaction.insertJoinToken(
                 scope, hash: hash, channel: channel, member: member, nowMs: now,

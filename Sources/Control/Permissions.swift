@@ -18,6 +18,8 @@ public enum Permission: String, Sendable, CaseIterable {
     /// recording and its retention on or off per channel. Owners and admins only: auditors
     /// see every recording access in the audit log but not the recordings.
     case recordings
+    /// Set the tenant's MFA policy and reset members' MFA.
+    case manageSecurity
 }
 
 extension MemberRole {

@@ -12,11 +12,19 @@ public struct Caller: Sendable, Equatable {
     public let role: MemberRole
     /// The client's IP and request id, for audit.
     public let actor: Actor
+    /// True when the tenant enforces MFA and this member has not enrolled yet: until they
+    /// do, every permission is refused and only enrolment is open to them.
+    public internal(set) var mustEnrolMFA = false
 
     var scope: TenantScope { TenantScope(tenant) }
 
-    /// Throws `.forbidden` unless the caller's role grants `permission`.
+    /// Throws `.forbidden` unless the caller's role grants `permission` (and, where the
+    /// tenant enforces MFA, the caller has enrolled).
     public func require(_ permission: Permission) throws {
+        guard !mustEnrolMFA else {
+            throw ControlError.forbidden(
+                "this tenant requires MFA: enrol at POST /v1/mfa/enroll and confirm first")
+        }
         guard role.permissions.contains(permission) else {
             throw ControlError.forbidden("role \(role.rawValue) may not \(permission.rawValue)")
         }
@@ -31,6 +39,8 @@ public struct LoginResult: Sendable {
     public let tenant: TenantID
     public let member: MemberID
     public let role: MemberRole
+    /// True when the tenant enforces MFA and the member must enrol before anything else.
+    public internal(set) var mustEnrolMFA = false
 }
 
 /// Failed-login counters, shared by every thread that logs people in.
@@ -68,12 +78,32 @@ extension ControlPlane {
     /// How long an invitation can be accepted, in ms.
     public static let invitationLifetimeMs: Int64 = 7 * 24 * 3_600_000
 
-    /// Logs a member in with their password. Wrong tenant, handle or password all answer
-    /// `.unauthorized` with the same message; too many failures answer `.tooManyRequests`.
+    /// Logs a member in with their password alone. A member who must give a second factor
+    /// is refused with `.unauthorized`; the HTTPS API uses `beginLogin` instead. Wrong
+    /// tenant, handle or password all answer `.unauthorized` with the same message; too
+    /// many failures answer `.tooManyRequests`.
     public func login(
         tenant slug: String, handle: String, password: Secret<String>, ip: String?, now: Int64,
         requestID: String? = nil
     ) throws -> LoginResult {
+        let member = try checkPassword(
+            tenant: slug, handle: handle, password: password, ip: ip, now: now,
+            requestID: requestID)
+        guard try !needsSecondFactor(member) else {
+            throw ControlError.unauthorized("this member logs in with a second factor")
+        }
+        let actor = Actor(.member(member.tenant, member.id), ip: ip, requestID: requestID)
+        return try store.write { transaction in
+            try openSession(transaction, member, actor: actor, now: now)
+        }
+    }
+
+    /// The member whose password this is, or `.unauthorized` (audited as `login.failure`
+    /// when the member exists); throttled per account and per IP.
+    func checkPassword(
+        tenant slug: String, handle: String, password: Secret<String>, ip: String?, now: Int64,
+        requestID: String?
+    ) throws -> MemberRecord {
         let account = "\(slug)/\(handle)"
         if let seconds = loginThrottles.retryAfter(account: account, ip: ip, now: now) {
             throw ControlError.tooManyRequests(retryAfterSeconds: seconds)
@@ -101,23 +131,31 @@ extension ControlPlane {
             }
             throw refused
         }
-
         loginThrottles.succeeded(account: account)
+        return member
+    }
+
+    /// Starts a session for `member` in `transaction` and audits the login.
+    /// - Parameter secondFactor: how the second factor was given, if one was.
+    func openSession(
+        _ transaction: WriteTransaction, _ member: MemberRecord, actor: Actor, now: Int64,
+        secondFactor: String? = nil
+    ) throws -> LoginResult {
         let token = "wst_" + Base64URL.encode(SecureRandom.bytes(32))
         let expires = now + Self.sessionLifetimeMs
-        let actor = Actor(.member(member.tenant, member.id), ip: ip, requestID: requestID)
-        try store.write { transaction in
-            let scope = TenantScope(member.tenant)
-            try transaction.insertCredential(
-                .session, scope, hash: Digest.sha256(token), member: member.id, nowMs: now,
-                expiresAtMs: expires)
-            try audit(
-                transaction, scope, actor, .login, target: "member:\(member.id.rawValue)",
-                at: now)
-        }
-        return LoginResult(
+        let scope = TenantScope(member.tenant)
+        try transaction.insertCredential(
+            .session, scope, hash: Digest.sha256(token), member: member.id, nowMs: now,
+            expiresAtMs: expires)
+        try audit(
+            transaction, scope, actor, .login, target: "member:\(member.id.rawValue)", at: now,
+            metadata: secondFactor.map { ["second_factor": $0] } ?? [:])
+
+        var result = LoginResult(
             token: Secret(token), expiresAtMs: expires, tenant: member.tenant, member: member.id,
             role: member.role)
+        result.mustEnrolMFA = try Self.mustEnrol(transaction, scope, member.id)
+        return result
     }
 
     /// The caller a session token stands for, or `.unauthorized` (unknown, expired, or the
@@ -127,16 +165,19 @@ extension ControlPlane {
     ) throws -> Caller {
         let refused = ControlError.unauthorized("session is not valid; log in again")
         guard token.hasPrefix("wst_"), token.utf8.count == 47 else { throw refused }
-        let record = try store.read { transaction -> MemberRecord? in
+        let found = try store.read { transaction -> (MemberRecord, Bool)? in
             guard let session = try transaction.credential(.session, hash: Digest.sha256(token)),
-                now < session.expiresAtMs
+                now < session.expiresAtMs,
+                let member = try transaction.member(TenantScope(session.tenant), id: session.member)
             else { return nil }
-            return try transaction.member(TenantScope(session.tenant), id: session.member)
+            return (member, try Self.mustEnrol(transaction, TenantScope(member.tenant), member.id))
         }
-        guard let record, record.status == .active else { throw refused }
-        return Caller(
+        guard let (record, mustEnrol) = found, record.status == .active else { throw refused }
+        var caller = Caller(
             tenant: record.tenant, member: record.id, handle: record.handle, role: record.role,
             actor: Actor(.member(record.tenant, record.id), ip: ip, requestID: requestID))
+        caller.mustEnrolMFA = mustEnrol
+        return caller
     }
 
     /// Ends a session. Unknown tokens are ignored (logging out twice is not an error).

@@ -37,6 +37,7 @@ public final class ControlRoutes: @unchecked Sendable {
         router.add("GET", "/v1/audit", signedIn(audit))
         registerChannelRoutes(on: &router)
         registerMemberRoutes(on: &router)
+        registerMFARoutes(on: &router)
     }
 
     // MARK: - Handler wrappers
@@ -87,14 +88,28 @@ public final class ControlRoutes: @unchecked Sendable {
     func login(_ request: HTTPRequest, _: [String: String]) throws -> HTTPResponse {
         let body = try JSONBody(request, allowed: ["tenant", "handle", "password"])
         let password = Secret(try body.string("password"))
-        let result = try control.login(
+        let outcome = try control.beginLogin(
             tenant: try body.string("tenant"), handle: try body.string("handle"),
             password: password, ip: request.clientAddress, now: clock(),
             requestID: request.requestID)
-        return APIResponse.json(200, [
+        switch outcome {
+        case .signedIn(let result):
+            return Self.sessionResponse(result)
+        case .secondFactorRequired(let challenge, let expiresAtMs):
+            return APIResponse.json(200, [
+                "mfa_required": .bool(true), "challenge": .string(challenge.reveal),
+                "expires_at_ms": .int(expiresAtMs),
+            ])
+        }
+    }
+
+    /// A new session: the token (shown once) and whether MFA enrolment must come first.
+    static func sessionResponse(_ result: LoginResult) -> HTTPResponse {
+        APIResponse.json(200, [
             "token": .string(result.token.reveal), "expires_at_ms": .int(result.expiresAtMs),
             "tenant_id": .int(result.tenant.rawValue), "member_id": .int(result.member.rawValue),
             "role": .string(result.role.rawValue),
+            "mfa_enrollment_required": .bool(result.mustEnrolMFA),
         ])
     }
 

@@ -1,4 +1,6 @@
-/// The built-in voice-call page served to people who follow a join link.
+/// The built-in voice-call page served to people who follow a join link, and to members
+/// who log in (password, then a TOTP or recovery code, or MFA enrolment with its QR code)
+/// and pick a channel. The session token lives only in the script's memory.
 ///
 /// One self-contained HTML document: no external scripts, styles, fonts or images. The
 /// join token travels in the URL fragment (`#token=...`) so it never reaches server or
@@ -26,7 +28,34 @@ public enum StaticPage {
         <main>
         <h1>whoot</h1>
         <p id="status" role="status" aria-live="polite">Ready to join.</p>
+        <form id="login" hidden>
+        <input id="tenant" autocomplete="organization" placeholder="tenant" required>
+        <input id="handle" autocomplete="username" placeholder="handle" required>
+        <input id="password" type="password" autocomplete="current-password"
+          placeholder="password" required>
+        <button type="submit">Log in</button>
+        </form>
+        <form id="mfa" hidden>
+        <input id="mfa-code" autocomplete="one-time-code" inputmode="numeric"
+          placeholder="123456 or recovery code" required>
+        <button type="submit">Verify</button>
+        </form>
+        <section id="enrol" hidden>
         <div class="buttons">
+        <button id="enrol-start" type="button">Set up two-factor</button>
+        <button id="enrol-skip" type="button">Later</button>
+        </div>
+        <form id="enrol-confirm" hidden>
+        <img id="qr" alt="QR code for your authenticator app">
+        <code id="uri"></code>
+        <input id="confirm-code" autocomplete="one-time-code" inputmode="numeric"
+          placeholder="123456" required>
+        <button type="submit">Turn on</button>
+        </form>
+        </section>
+        <section id="account" hidden><div id="channels" class="buttons"></div></section>
+        <pre id="codes" hidden></pre>
+        <div id="call" class="buttons">
         <button id="join" type="button">Join</button>
         <button id="leave" type="button" disabled>Leave</button>
         </div>
@@ -40,10 +69,10 @@ public enum StaticPage {
         """
 
     /// CSP source for the inline `<style>`: `'sha256-<base64 of SHA-256(style)>'`.
-    public static let styleHash = "'sha256-AgQxf5TAMvOQ0QMq8IiHMUSk9aVvyH3QCN07SYPAyhg='"
+    public static let styleHash = "'sha256-8eqcWj01l780FxWDp/PDTUojo0yg9iMkqczw6Qw0Aqo='"
 
     /// CSP source for the inline `<script>`: `'sha256-<base64 of SHA-256(script)>'`.
-    public static let scriptHash = "'sha256-v0b8sVRFJ8v0WxWejhDrM2f+ftDhyVvyUh9z9O5pUUQ='"
+    public static let scriptHash = "'sha256-V00Lz7Yt3rqaKlfXoCz1RDA+8rKtqBkABULbiJn0ON8='"
 
     /// The text of the inline `<style>` element.
     public static let style = """
@@ -61,6 +90,13 @@ public enum StaticPage {
         button:disabled { opacity: 0.4; cursor: default; }
         .error { color: #b42318; min-height: 1.5em; margin: 0; }
         audio { display: none; }
+        [hidden] { display: none !important; }
+        form { display: flex; flex-direction: column; gap: 0.5rem; margin: 1rem 0; }
+        input { font: inherit; padding: 0.45rem 0.6rem; border: 1px solid #c5cad3;
+          border-radius: 8px; }
+        #qr { align-self: center; width: 14rem; height: 14rem; }
+        #uri { font-size: 0.7rem; word-break: break-all; color: #4a5263; }
+        #codes { background: #f4f5f7; padding: 0.75rem; border-radius: 8px; }
 
         """
 
@@ -216,8 +252,115 @@ public enum StaticPage {
             }
           }
 
+          // Signing in: password, then the second factor or MFA enrolment, then channels.
+          var session = "", challenge = "";
+
+          function show(id) {
+            ["login", "mfa", "enrol", "account"].forEach(function (name) {
+              document.getElementById(name).hidden = name !== id;
+            });
+          }
+
+          function field(id) { return document.getElementById(id).value.trim(); }
+
+          async function api(method, path, body) {
+            var headers = {};
+            if (session) { headers["Authorization"] = "Bearer " + session; }
+            if (body !== undefined) { headers["Content-Type"] = "application/json"; }
+            var response = await fetch(path, { method: method, cache: "no-store",
+              headers: headers, body: body === undefined ? undefined : JSON.stringify(body) });
+            if (!response.ok) { throw new Error(await serverError(response)); }
+            return response.json();
+          }
+
+          function on(id, event, handler) {
+            document.getElementById(id).addEventListener(event, async function (e) {
+              e.preventDefault();
+              errorText.textContent = "";
+              try { await handler(); } catch (error) { errorText.textContent = error.message; }
+            });
+          }
+
+          async function signedIn(body) {
+            session = body.token;
+            var mfa = await api("GET", "/v1/mfa");
+            if (mfa.enrolled || mfa.policy === "disabled") { await account(); return; }
+            show("enrol");
+            document.getElementById("enrol-skip").hidden = mfa.enrollment_required;
+            setState("enrol", mfa.enrollment_required
+              ? "This workspace requires two-factor sign-in: set it up to continue."
+              : "You can protect your account with two-factor sign-in.");
+          }
+
+          async function account() {
+            show("account");
+            var list = document.getElementById("channels");
+            while (list.firstChild) { list.removeChild(list.firstChild); }
+            (await api("GET", "/v1/channels")).channels.forEach(function (channel) {
+              var button = document.createElement("button");
+              button.type = "button";
+              button.textContent = "Join " + channel.name;
+              button.addEventListener("click", async function () {
+                try {
+                  var path = "/v1/channels/" + channel.id + "/join-token";
+                  token = (await api("POST", path, {})).token;
+                  callButtons.hidden = false;
+                  join();
+                } catch (error) { errorText.textContent = error.message; }
+              });
+              list.appendChild(button);
+            });
+            setState("signed-in", "Signed in. Pick a channel.");
+          }
+
+          on("login", "submit", async function () {
+            var password = document.getElementById("password");
+            var body = await api("POST", "/v1/login",
+              { tenant: field("tenant"), handle: field("handle"), password: password.value });
+            password.value = "";
+            if (!body.mfa_required) { await signedIn(body); return; }
+            challenge = body.challenge;
+            show("mfa");
+            setState("mfa", "Enter the code from your authenticator app.");
+          });
+
+          on("mfa", "submit", async function () {
+            var code = field("mfa-code").replace(/[ ]/g, "");
+            var body = { challenge: challenge };
+            if (/^[0-9]+$/.test(code)) { body.code = code; }
+            else { body.recovery_code = code; }
+            document.getElementById("mfa-code").value = "";
+            await signedIn(await api("POST", "/v1/login/mfa", body));
+          });
+
+          on("enrol-start", "click", async function () {
+            var enrolment = await api("POST", "/v1/mfa/enroll", {});
+            document.getElementById("qr").src =
+              "data:image/svg+xml;charset=utf-8," + encodeURIComponent(enrolment.qr_svg);
+            document.getElementById("uri").textContent = enrolment.uri;
+            document.getElementById("enrol-confirm").hidden = false;
+            document.getElementById("enrol-start").hidden = true;
+            setState("enrol-scan", "Scan the code, then enter the digits your app shows.");
+          });
+
+          on("enrol-skip", "click", account);
+
+          on("enrol-confirm", "submit", async function () {
+            var result = await api("POST", "/v1/mfa/confirm", { code: field("confirm-code") });
+            document.getElementById("uri").textContent = "";
+            var codes = document.getElementById("codes");
+            codes.textContent = "Recovery codes, each usable once. Keep them safe:\\n"
+              + result.recovery_codes.join("\\n");
+            codes.hidden = false;
+            await account();
+            setState("enrolled", "Two-factor sign-in is on.");
+          });
+
+          var callButtons = document.getElementById("call");
           var link = readLink();
           token = link.token;
+          callButtons.hidden = !token;
+          if (!token) { show("login"); }
           joinButton.addEventListener("click", join);
           leaveButton.addEventListener("click", leave);
           window.addEventListener("pagehide", function () {
@@ -226,7 +369,7 @@ public enum StaticPage {
                 headers: { "Authorization": "Bearer " + token } });
             }
           });
-          setState("idle", token ? "Ready to join." : "This link has no join token.");
+          setState("idle", token ? "Ready to join." : "Log in, or open a join link.");
           if (link.autojoin) { join(); }
         })();
 

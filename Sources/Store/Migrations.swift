@@ -227,6 +227,49 @@ enum Migrations {
                     ON DELETE CASCADE
             ) STRICT;
             """),
+        Migration(version: 5, name: "MFA: tenant policy, TOTP secrets, recovery codes", sql: """
+            CREATE TABLE mfa_policies (
+                tenant_id INTEGER PRIMARY KEY REFERENCES tenants(id),
+                policy TEXT NOT NULL CHECK (policy IN ('disabled', 'optional', 'enforced')),
+                changed_at_ms INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE mfa_secrets (
+                tenant_id INTEGER NOT NULL,
+                member_id INTEGER NOT NULL,
+                sealed_secret BLOB NOT NULL,
+                algorithm TEXT NOT NULL CHECK (algorithm IN ('SHA1', 'SHA256', 'SHA512')),
+                digits INTEGER NOT NULL,
+                period_s INTEGER NOT NULL,
+                created_at_ms INTEGER NOT NULL,
+                confirmed_at_ms INTEGER,
+                last_step INTEGER,
+                PRIMARY KEY (tenant_id, member_id),
+                FOREIGN KEY (tenant_id, member_id) REFERENCES members(tenant_id, id)
+                    ON DELETE CASCADE
+            ) STRICT, WITHOUT ROWID;
+
+            CREATE TABLE mfa_recovery_codes (
+                code_hash BLOB PRIMARY KEY,
+                tenant_id INTEGER NOT NULL,
+                member_id INTEGER NOT NULL,
+                created_at_ms INTEGER NOT NULL,
+                used_at_ms INTEGER,
+                FOREIGN KEY (tenant_id, member_id) REFERENCES members(tenant_id, id)
+                    ON DELETE CASCADE
+            ) STRICT;
+            CREATE INDEX mfa_recovery_codes_member ON mfa_recovery_codes (tenant_id, member_id);
+
+            CREATE TABLE mfa_challenges (
+                token_hash BLOB PRIMARY KEY,
+                tenant_id INTEGER NOT NULL,
+                member_id INTEGER NOT NULL,
+                created_at_ms INTEGER NOT NULL,
+                expires_at_ms INTEGER NOT NULL,
+                FOREIGN KEY (tenant_id, member_id) REFERENCES members(tenant_id, id)
+                    ON DELETE CASCADE
+            ) STRICT;
+            """),
     ]
 
     /// The schema version this binary writes.

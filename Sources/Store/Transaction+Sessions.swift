@@ -8,12 +8,14 @@ public struct CredentialRecord: Sendable, Equatable {
     public let expiresAtMs: Int64
 }
 
-/// The two hashed bearer credentials that are not join tokens: login sessions and
-/// invitations. Both are found by hash without a scope (the token names its tenant) and
-/// removed within a scope.
+/// The hashed bearer credentials that are not join tokens: login sessions, invitations and
+/// MFA login challenges. Each is found by hash without a scope (the token names its
+/// tenant) and removed within a scope.
 public enum CredentialKind: String, Sendable {
     case session = "login_sessions"
     case invitation = "invitations"
+    /// The second step of a login for a member with MFA (see migration 3).
+    case mfaChallenge = "mfa_challenges"
 }
 
 extension ReadTransaction {

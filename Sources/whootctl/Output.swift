@@ -12,6 +12,9 @@ enum Output {
         switch spec.command {
         case "token.join", "member.invitation":
             Swift.print(result["token"]?.stringValue ?? "")
+        case "mfa.enroll":
+            Swift.print(result["qr_terminal"]?.stringValue ?? "")
+            Swift.print(result["uri"]?.stringValue ?? "")
         case "tenant.list":
             table(result["tenants"], columns: ["id", "slug", "name"])
         case "channel.list":

@@ -12,6 +12,8 @@ struct CommandSpec {
     /// An argument read from standard input (one line) rather than from a flag, for
     /// secrets that must not appear in the process list or shell history.
     var fromStdin: String? = nil
+    /// An argument given as a word after the verb (`mfa policy --tenant T enforced`).
+    var positional: String? = nil
 }
 
 enum Usage {
@@ -74,6 +76,18 @@ enum Usage {
         CommandSpec(noun: "recording", verb: "delete", command: "recording.delete",
                     summary: "delete a recording and its transcript for good",
                     required: ["tenant", "recording"], optional: [], integers: ["recording"]),
+        CommandSpec(noun: "mfa", verb: "policy", command: "mfa.policy",
+                    summary: "set a tenant's MFA policy: disabled, optional or enforced",
+                    required: ["tenant"], optional: [], positional: "policy"),
+        CommandSpec(noun: "mfa", verb: "status", command: "mfa.status",
+                    summary: "show a member's MFA state", required: ["tenant", "member"],
+                    optional: []),
+        CommandSpec(noun: "mfa", verb: "enroll", command: "mfa.enroll",
+                    summary: "start a member's TOTP enrolment; prints the QR code and URI",
+                    required: ["tenant", "member"], optional: ["algorithm"]),
+        CommandSpec(noun: "mfa", verb: "reset", command: "mfa.reset",
+                    summary: "delete a member's MFA so they enrol again",
+                    required: ["tenant", "member"], optional: []),
     ] + auditCommands
 
     static let general = """
@@ -107,6 +121,7 @@ enum Usage {
         let flags = spec.required.map { "--\($0) \($0.uppercased())" }
             + spec.optional.map { "[--\($0) \($0.uppercased())]" }
             + (spec.fromStdin.map { ["< \($0.uppercased())"] } ?? [])
+            + (spec.positional.map { [$0.uppercased()] } ?? [])
         let usage = ([words] + flags).joined(separator: " ")
         return usage.padding(toLength: max(usage.count, 58), withPad: " ", startingAt: 0)
             + "  " + spec.summary

@@ -53,7 +53,7 @@ struct Invocation {
         guard !candidates.isEmpty else { throw UsageError(message: "unknown noun \"\(noun)\"") }
         let verb = words.count > 1 ? words[1] : nil
         guard let spec = candidates.first(where: { $0.verb == verb }),
-            words.count == (spec.verb == nil ? 1 : 2)
+            words.count == (spec.verb == nil ? 1 : 2) + (spec.positional == nil ? 0 : 1)
         else {
             let verbs = candidates.compactMap(\.verb).joined(separator: ", ")
             throw UsageError(message: "\(noun): expected one of: \(verbs)")
@@ -78,6 +78,9 @@ struct Invocation {
         }
         for name in spec.required where args[name] == nil {
             throw UsageError(message: "missing --\(name)")
+        }
+        if let name = spec.positional, let word = words.last {
+            args[name] = .string(word)
         }
         if let name = spec.fromStdin {
             args[name] = .string(try readSecretLine(name))

@@ -46,7 +46,9 @@ final class Daemon {
         try makePrivateDirectory(state + "/audit")
 
         let key = try DatabaseKey.load(stateDirectory: state)
-        let control = ControlPlane(store: try Store(path: state + "/whoot.db", key: key))
+        let control = ControlPlane(
+            store: try Store(path: state + "/whoot.db", key: key),
+            mfaKey: try MFAKey.load(stateDirectory: state))
         self.control = control
         let sealing = try AuditSealing(control: control, stateDirectory: state)
         sealing.start()

@@ -20,7 +20,8 @@ final class APIHarness {
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true)
         control = ControlPlane(
-            store: try Store(path: directory + "/whoot.db"), clock: { [unowned self] in nowMs })
+            store: try Store(path: directory + "/whoot.db"), clock: { [unowned self] in nowMs },
+            mfaKey: Secret(SecureRandom.bytes(32)))
         ControlRoutes(control: control, clock: { [unowned self] in nowMs }).register(on: &router)
     }
 
