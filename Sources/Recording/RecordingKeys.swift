@@ -20,46 +20,18 @@ public final class RecordingKeys: @unchecked Sendable {
         self.store = store
     }
 
-    /// The master key: `$CREDENTIALS_DIRECTORY/master.key` when systemd passes credentials,
-    /// else `<state>/keys/master.key`, created with 32 random bytes and mode 0600 when
-    /// missing. The file holds 32 raw bytes or 64 hex digits. A key file readable by group
-    /// or others is refused.
+    /// The master key: the systemd credential `master.key`, else `<state>/keys/master.key`,
+    /// created with 32 random bytes and mode 0600 when missing (see `KeyDirectory`). A key
+    /// file readable by group or others is refused.
     public static func loadMasterKey(
         stateDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> Secret<[UInt8]> {
-        if let credentials = environment["CREDENTIALS_DIRECTORY"],
-            FileManager.default.fileExists(atPath: credentials + "/master.key")
-        {
-            return try read(credentials + "/master.key", checkMode: false)
+        do {
+            return try KeyDirectory(stateDirectory: stateDirectory, environment: environment)
+                .symmetricKey("master.key", bytes: AES256GCM.keyBytes)
+        } catch let error as CryptoError {
+            throw RecordingError.key(error.description)
         }
-        let path = stateDirectory + "/keys/master.key"
-        if !FileManager.default.fileExists(atPath: path) {
-            try PrivateFiles.makeDirectory(stateDirectory + "/keys")
-            try PrivateFiles.createNew(path, contents: SecureRandom.bytes(AES256GCM.keyBytes))
-        }
-        return try read(path, checkMode: true)
-    }
-
-    private static func read(_ path: String, checkMode: Bool) throws -> Secret<[UInt8]> {
-        if checkMode {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            let mode = (attributes[.posixPermissions] as? Int) ?? 0
-            guard mode & 0o077 == 0 else {
-                throw RecordingError.key(
-                    "\(path) has mode \(String(mode, radix: 8)); it must be 0600 or stricter")
-            }
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RecordingError.key("cannot read \(path)")
-        }
-        let bytes = [UInt8](data)
-        if bytes.count == AES256GCM.keyBytes { return Secret(bytes) }
-        let text = String(decoding: bytes, as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.count == 64, let decoded = Hex.decode(text) {
-            return Secret(decoded)
-        }
-        throw RecordingError.key("\(path) holds neither 32 bytes nor 64 hex digits")
     }
 
     /// The tenant's key, made and stored (wrapped by the master key) on first use.

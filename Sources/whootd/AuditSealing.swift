@@ -5,9 +5,9 @@ import Logging
 
 /// The audit log's signing key and the timer that signs checkpoints every few minutes.
 ///
-/// The key is `$CREDENTIALS_DIRECTORY/audit-signing.pem` when systemd passes it as a
-/// credential, else `<state>/keys/audit-signing.pem` (created with mode 0600 on first
-/// start). Checkpoints also go to `<state>/audit/checkpoints.log`.
+/// The key is `audit-signing.pem` from `KeyDirectory`: the systemd credential, else
+/// `<state>/keys/audit-signing.pem` (created with mode 0600 on first start). Checkpoints
+/// also go to `<state>/audit/checkpoints.log`.
 final class AuditSealing {
     static let logger = Logger("audit")
     /// Time between timed checkpoints, in seconds.
@@ -17,17 +17,9 @@ final class AuditSealing {
     private let stopped = DispatchSemaphore(value: 0)
     private var thread: Thread?
 
-    init(control: ControlPlane, stateDirectory: String) throws {
+    init(control: ControlPlane, keys: KeyDirectory, stateDirectory: String) throws {
         self.control = control
-        let credential = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
-            .map { $0 + "/audit-signing.pem" }
-        let key: Ed25519.PrivateKey
-        if let credential, FileManager.default.fileExists(atPath: credential) {
-            key = try Ed25519.PrivateKey.loadOrCreate(path: credential, create: false)
-        } else {
-            key = try Ed25519.PrivateKey.loadOrCreate(
-                path: stateDirectory + "/keys/audit-signing.pem")
-        }
+        let key = try keys.ed25519("audit-signing.pem")
         try control.auditSettings.configure(
             signer: key, checkpointFile: stateDirectory + "/audit/checkpoints.log")
     }

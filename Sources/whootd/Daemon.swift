@@ -27,7 +27,7 @@ final class Daemon {
     private var admin: AdminServer?
     private var control: ControlPlane?
     private var whip: WHIPService?
-    private var keys: KeyStore?
+    private var keys: KeyDirectory?
     private var watchdog: Thread?
     private let stopping = StopFlag()
     private var sealing: AuditSealing?
@@ -41,7 +41,8 @@ final class Daemon {
         notifier.send("STATUS=starting")
         let state = URL(fileURLWithPath: options.stateDirectory).standardizedFileURL.path
         try makePrivateDirectory(state)
-        let keys = try KeyStore(stateDirectory: state)
+        let keys = try KeyDirectory(
+            stateDirectory: state, environment: ProcessInfo.processInfo.environment)
         self.keys = keys
         try makePrivateDirectory(state + "/audit")
 
@@ -50,7 +51,7 @@ final class Daemon {
             store: try Store(path: state + "/whoot.db", key: key),
             mfaKey: try MFAKey.load(stateDirectory: state))
         self.control = control
-        let sealing = try AuditSealing(control: control, stateDirectory: state)
+        let sealing = try AuditSealing(control: control, keys: keys, stateDirectory: state)
         sealing.start()
         self.sealing = sealing
         if options.seedDemo { _ = try control.ensureDemo() }
@@ -187,7 +188,7 @@ final class Daemon {
         }
     }
 
-    private func loadTLSCertificate(_ keys: KeyStore) throws -> Certificate {
+    private func loadTLSCertificate(_ keys: KeyDirectory) throws -> Certificate {
         if let path = options.tlsCertificate {
             return try Certificate(pem: String(contentsOfFile: path, encoding: .utf8))
         }
