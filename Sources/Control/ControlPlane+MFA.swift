@@ -190,6 +190,8 @@ extension ControlPlane {
                 throw ControlError.notFound("member \(member.rawValue) not found")
             }
             guard try transaction.deleteMFA(scope, member: member) else { return false }
+            // Sessions signed in with the old factor end with it.
+            try transaction.deleteCredentials(.session, scope, member: member)
             try audit(
                 transaction, scope, actor, .mfaReset, target: "member:\(member.rawValue)",
                 at: now)

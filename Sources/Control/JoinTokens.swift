@@ -117,6 +117,10 @@ extension ControlPlane {
                 member.status != .removed,
                 try transaction.isAssigned(scope, member: member.id, channel: channel.id)
             else { throw JoinTokenError.memberNotAllowed }
+            // A token minted before the tenant began enforcing MFA does not outlive it.
+            guard try !Self.mustEnrol(transaction, scope, member.id) else {
+                throw JoinTokenError.memberNotAllowed
+            }
 
             guard try transaction.markJoinTokenUsed(scope, hash: hash, nowMs: now) else {
                 throw JoinTokenError.alreadyUsed

@@ -298,6 +298,30 @@ final class MFAFixture {
         _ = try m.control.issueJoinToken(enrolled, channel: m.ops, now: m.now)
     }
 
+    @Test func aJoinTokenMintedBeforeEnforcementIsRefusedAtRedeem() throws {
+        let token = try m.control.issueJoinToken(
+            tenant: m.tenant, channel: m.ops, member: m.ann, now: m.now, actor: .system)
+        _ = try m.control.setMFAPolicy(
+            tenant: m.tenant, .enforced, actor: .localUser(0), now: m.now)
+
+        #expect(throws: JoinTokenError.memberNotAllowed) {
+            try m.control.redeemJoinToken(token.reveal, now: m.now)
+        }
+    }
+
+    @Test func anAdminResetEndsTheMembersSessions() throws {
+        let (totp, _) = try m.enrol("ann")
+        m.advance(seconds: 30)
+        let login = try m.complete(try m.challenge("ann"), code: totp.code(at: m.now))
+        let admin = try m.caller("root")
+
+        #expect(try m.control.resetMFA(admin, member: m.ann, now: m.now))
+
+        #expect(throws: ControlError.self) {
+            try m.control.authenticate(session: login.token.reveal, now: m.now)
+        }
+    }
+
     @Test func switchingBackToOptionalReleasesUnenrolledMembers() throws {
         let local = Actor.localUser(0)
         _ = try m.control.setMFAPolicy(tenant: m.tenant, .enforced, actor: local, now: m.now)
