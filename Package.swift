@@ -54,6 +54,7 @@ let package = Package(
         .target(
             name: "TestKit", dependencies: ["Wire", "Crypto"], path: "Tests/TestKit",
             swiftSettings: swiftSettings),
+        .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
 
         .testTarget(
             name: "WireTests", dependencies: ["Wire", "Crypto", "TestKit"],
@@ -62,7 +63,8 @@ let package = Package(
             name: "CryptoTests", dependencies: ["Crypto", "TestKit"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "RelayTests", dependencies: ["Relay", "Wire", "Crypto", "TestKit"],
+            name: "RelayTests",
+            dependencies: ["Relay", "Wire", "Crypto", "TestKit", "CAllocCounter"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ControlTests", dependencies: ["Control", "Store", "Wire", "Crypto", "TestKit"],
