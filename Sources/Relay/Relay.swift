@@ -1,3 +1,4 @@
+import CLinux
 import Crypto
 import Logging
 import Synchronization
@@ -196,14 +197,20 @@ enum RelayCommand {
 
 /// A multi-producer queue drained by one worker. The worker checks an atomic flag on
 /// every loop turn and takes the lock only when there is something to drain, so the
-/// packet path never locks.
+/// packet path never locks. A push wakes the worker through its eventfd.
 final class CommandQueue: @unchecked Sendable {
     private let pending = Atomic<Bool>(false)
     private let items = Mutex<[RelayCommand]>([])
+    private let wakeFD: Int32
+
+    init(wakeFD: Int32) {
+        self.wakeFD = wakeFD
+    }
 
     func push(_ command: RelayCommand) {
         items.withLock { $0.append(command) }
         pending.store(true, ordering: .releasing)
+        _ = whoot_eventfd_signal(wakeFD)
     }
 
     @inline(__always)

@@ -60,7 +60,11 @@ extension RelayEngine {
 
         let payload = UnsafeRawBufferPointer(
             rebasing: packet[header.headerLength..<(header.headerLength + header.payloadLength)])
-        for target in session.targets {
+        // An index loop: a debug build's unspecialized iterator would box each element.
+        var position = 0
+        while position < session.targets.count {
+            let target = session.targets[position]
+            position += 1
             let listener = target.listener
             guard case .connected(_, let outbound) = listener.state,
                 let address = listener.address

@@ -68,9 +68,9 @@ final class RelayEngine {
         self.dtlsContext = dtlsContext
         self.counters = counters
         self.routes = routes
-        commands = CommandQueue()
         wakeFD = whoot_eventfd()
         guard wakeFD >= 0 else { throw SystemError(call: "eventfd", errno: errno) }
+        commands = CommandQueue(wakeFD: wakeFD)
         reportScratch.reserveCapacity(4)
         closeScratch.reserveCapacity(64)
     }

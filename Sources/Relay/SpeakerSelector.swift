@@ -60,7 +60,8 @@ struct SpeakerSelector {
     /// Records one packet's level (RFC 6464: 0 loudest ... 127 silence, -dBov) from `id`.
     /// Returns true when the ranking changed.
     mutating func observe(_ id: UInt32, level: UInt8, now: UInt64) -> Bool {
-        let index = indexByID[id] ?? add(id)
+        let index: Int
+        if let known = indexByID[id] { index = known } else { index = add(id) }
         let sample = Double(127 - min(level, 127))
         speakers[index].loudness += config.smoothing * (sample - speakers[index].loudness)
         speakers[index].lastHeardAt = now
@@ -110,7 +111,12 @@ struct SpeakerSelector {
 
     /// A ranked speaker moves above its neighbour when louder by the margin.
     private mutating func overtake(_ index: Int, now: UInt64) -> Bool {
-        guard let position = rankingIndices.firstIndex(of: index) else { return false }
+        // A plain loop: generic algorithms are not specialized in debug builds and box.
+        var position = 0
+        while position < rankingIndices.count && rankingIndices[position] != index {
+            position += 1
+        }
+        guard position < rankingIndices.count else { return false }
         return bubbleUp(from: position, now: now)
     }
 

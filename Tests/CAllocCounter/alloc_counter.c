@@ -2,6 +2,7 @@
 #include "alloc_counter.h"
 #include <stddef.h>
 #include <errno.h>
+#include <unistd.h>
 
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
@@ -36,9 +37,24 @@ unsigned long whoot_alloc_counter_disarm(void) {
     return counted;
 }
 
+#include <execinfo.h>
+#include <stdlib.h>
+static __thread int tracing;
+static void trace_if_asked(void) {
+    static int asked = -1;
+    if (asked < 0) asked = getenv("WHOOT_ALLOC_TRACE") != NULL;
+    if (!asked || tracing) return;
+    tracing = 1;
+    void *frames[12];
+    int depth = backtrace(frames, 12);
+    backtrace_symbols_fd(frames, depth, 2);
+    write(2, "--\n", 3);
+    tracing = 0;
+}
+
 #define COUNT() \
     do { \
-        if (armed) counted++; \
+        if (armed) { counted++; trace_if_asked(); } \
     } while (0)
 
 void *malloc(size_t size) {

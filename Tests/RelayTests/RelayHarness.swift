@@ -104,3 +104,5 @@ func received(_ member: RelayHarness.Member, _ harness: RelayHarness)
         }
     }
 }
+
+func usleepMillis(_ milliseconds: UInt32) { usleep(milliseconds * 1000) }

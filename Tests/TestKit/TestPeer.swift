@@ -44,8 +44,9 @@ public final class TestPeer {
             transactionID: SecureRandom.bytes(12), username: "\(relayUfrag):\(ufrag)",
             integrityKey: Array((password ?? relayPassword).utf8), priority: 1 << 24,
             useCandidate: true)
-        socket.send(request, toPort: relayPort)
-        for _ in 0..<200 {
+        for attempt in 0..<400 {
+            // Retransmitted like an ICE agent would, every 50 turns.
+            if attempt % 50 == 0 { socket.send(request, toPort: relayPort) }
             pump()
             if let reply = socket.receive(timeoutMs: 1),
                 let message = try? STUNMessage.parse(reply)
