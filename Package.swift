@@ -51,6 +51,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "whootctl", dependencies: ["Admin"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "LoadGen", dependencies: ["TestKit", "Wire", "Crypto"],
+            path: "Benchmarks/LoadGen", swiftSettings: swiftSettings),
         .target(
             name: "TestKit", dependencies: ["Wire", "Crypto"], path: "Tests/TestKit",
             swiftSettings: swiftSettings),

@@ -14,8 +14,8 @@ public final class TestPeer {
     public let certificate: Certificate
     /// ICE credentials: ours (the peer's) and the relay's for this session.
     public let ufrag: String
-    public let relayUfrag: String
-    public let relayPassword: String
+    public var relayUfrag: String
+    public var relayPassword: String
     public private(set) var outbound: SRTPContext?
     public private(set) var inbound: SRTPContext?
     /// Non-media datagrams seen while waiting for media (STUN replies, RTCP).
