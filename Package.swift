@@ -74,9 +74,13 @@ let package = Package(
         .executableTarget(
             name: "whoot-sql", dependencies: ["Store"], path: "Tests/Tools/WhootSQL",
             swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "LoadGen", dependencies: ["TestKit", "Wire", "Crypto"],
+            path: "Benchmarks/LoadGen", swiftSettings: swiftSettings),
         .target(
             name: "TestKit", dependencies: ["Wire", "Crypto"], path: "Tests/TestKit",
             swiftSettings: swiftSettings),
+        .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
 
         .testTarget(
             name: "WireTests", dependencies: ["Wire", "Crypto", "TestKit"],
@@ -85,7 +89,8 @@ let package = Package(
             name: "CryptoTests", dependencies: ["Crypto", "TestKit"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "RelayTests", dependencies: ["Relay", "Wire", "Crypto", "TestKit"],
+            name: "RelayTests",
+            dependencies: ["Relay", "Wire", "Crypto", "TestKit", "CAllocCounter"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ControlTests", dependencies: ["Control", "Store", "Wire", "Crypto", "TestKit"],

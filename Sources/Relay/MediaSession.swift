@@ -1,11 +1,11 @@
 import Crypto
 import Wire
 
-/// One participant's WebRTC session in the media plane: its ICE, DTLS and SRTP state and
-/// its outgoing slots.
+/// One participant's WebRTC session in the media plane: its ICE, DTLS and SRTP state, its
+/// outgoing slots, and where its own audio goes.
 ///
-/// Owned by exactly one forwarding thread from admission to close; nothing here is
-/// touched by any other thread, so it needs no lock.
+/// Owned by exactly one forwarding worker from admission to close (the worker that owns
+/// its channel); nothing here is touched by any other thread, so it needs no lock.
 final class MediaSession {
     enum State {
         /// Admitted; waiting for a STUN check that proves the peer's address.
@@ -17,7 +17,15 @@ final class MediaSession {
         case closed(reason: String)
     }
 
+    /// Where one of this speaker's packets goes: a listener and the index of its slot.
+    struct Target {
+        unowned(unsafe) let listener: MediaSession
+        let slot: Int
+    }
+
     let plan: SessionPlan
+    /// This session's number on its worker: the routing table's `Route.session`.
+    let number: UInt32
     let dtls: DTLSEndpoint
     private(set) var state: State = .awaitingICE
     /// The peer address that passed an ICE connectivity check (RFC 8445 7.3).
@@ -26,18 +34,28 @@ final class MediaSession {
     let admittedAt: UInt64
     var lastConsentAt: UInt64
     var slots: [OutgoingSlot]
-    /// Incoming RTP seen from this participant, for the speaker-activity view.
-    var lastSpokeAt: UInt64 = 0
+    /// The listener slots this participant's audio is forwarded to now; rebuilt by the
+    /// room when its speaker ranking changes, read per packet.
+    var targets: ContiguousArray<Target> = []
+    /// Reception statistics of the participant's audio, for our receiver reports.
+    var reception = ReceptionStats()
+    /// When the next RTCP report of ours is due (ms, monotonic).
+    var nextReportAt: UInt64
 
-    init(plan: SessionPlan, dtls: DTLSEndpoint, now: UInt64) {
+    init(plan: SessionPlan, number: UInt32, dtls: DTLSEndpoint, now: UInt64) {
         self.plan = plan
+        self.number = number
         self.dtls = dtls
         self.admittedAt = now
         self.lastConsentAt = now
+        self.nextReportAt = now &+ 500 &+ UInt64(number % 500)
         self.slots = plan.slots.map { OutgoingSlot(plan: $0) }
+        targets.reserveCapacity(64)
     }
 
     var id: SessionID { plan.id }
+
+    var roomKey: RoomKey { RoomKey(tenant: plan.tenant, channel: plan.channel) }
 
     var isConnected: Bool {
         if case .connected = state { return true }
@@ -51,10 +69,11 @@ final class MediaSession {
 
     /// Every state change goes through here, so it can be logged in one place.
     func transition(to next: State, reason: StaticString) {
-        state = next
         RelayEngine.logger.debug(
             "session state changed",
-            ["session.id": plan.id.rawValue, "state": next.name, "reason": "\(reason)"])
+            ["session.id": plan.id.rawValue, "from": state.name, "to": next.name,
+             "reason": "\(reason)"])
+        state = next
     }
 }
 

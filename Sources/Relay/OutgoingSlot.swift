@@ -7,8 +7,10 @@ import Wire
 /// consecutive sequence numbers and a timestamp that advances by a frame.
 struct OutgoingSlot {
     let plan: SlotPlan
-    /// The speaker currently mapped onto this slot.
-    var speaker: SessionID?
+    /// The speaker (its worker-local session number) currently mapped onto this slot.
+    var speaker: UInt32?
+    /// Set when `speaker` changed: the next packet rebases the timestamp via `assign`.
+    var needsRebase = false
     /// When the mapped speaker last sent a packet here (ms, monotonic).
     var lastForwardAt: UInt64 = 0
     /// The next sequence number to send.
@@ -30,8 +32,9 @@ struct OutgoingSlot {
 
     /// Maps `speaker` onto this slot so that its next packet, with RTP timestamp
     /// `incomingTimestamp`, continues the slot's timeline one 20 ms frame later.
-    mutating func assign(_ speaker: SessionID, incomingTimestamp: UInt32, now: UInt64) {
+    mutating func assign(_ speaker: UInt32, incomingTimestamp: UInt32, now: UInt64) {
         self.speaker = speaker
+        needsRebase = false
         let next = hasSent ? lastTimestamp &+ Self.frameSamples : lastTimestamp
         timestampOffset = next &- incomingTimestamp
         lastForwardAt = now

@@ -12,6 +12,8 @@ public enum DropReason: Int, CaseIterable, Sendable {
     case unexpectedPayloadType
     case noFreeSlot
     case sendBufferFull
+    /// The ring towards the owning worker was full.
+    case ringFull
 
     public var label: String {
         switch self {
@@ -25,11 +27,12 @@ public enum DropReason: Int, CaseIterable, Sendable {
         case .unexpectedPayloadType: return "unexpected_payload_type"
         case .noFreeSlot: return "no_free_slot"
         case .sendBufferFull: return "send_buffer_full"
+        case .ringFull: return "ring_full"
         }
     }
 }
 
-/// Counters of the media plane, written by the forwarding thread with relaxed atomic
+/// Counters of the media plane, written by the forwarding workers with relaxed atomic
 /// adds (no lock) and read by /metrics and the admin socket from any thread.
 public final class RelayCounters: Sendable {
     public let packetsIn = Atomic<UInt64>(0)
@@ -39,12 +42,14 @@ public final class RelayCounters: Sendable {
     public let rtpForwarded = Atomic<UInt64>(0)
     public let rtcpReceived = Atomic<UInt64>(0)
     public let rtcpMalformed = Atomic<UInt64>(0)
+    /// Compound RTCP packets of our own (sender or receiver reports) sent.
+    public let rtcpSent = Atomic<UInt64>(0)
+    /// Datagrams that arrived on one worker's socket and went to their owner's ring.
+    public let handedOff = Atomic<UInt64>(0)
     public let dtlsHandshakesCompleted = Atomic<UInt64>(0)
     public let dtlsFailures = Atomic<UInt64>(0)
     public let sessionsAdmitted = Atomic<UInt64>(0)
     public let sessionsClosed = Atomic<UInt64>(0)
-    /// Monotonic ms of the forwarding loop's last turn: the watchdog's proof of life.
-    public let heartbeat = Atomic<UInt64>(0)
     /// One counter per `DropReason`, allocated once (atomics cannot live in an array).
     private nonisolated(unsafe) let drops: UnsafeMutablePointer<Atomic<UInt64>>
 

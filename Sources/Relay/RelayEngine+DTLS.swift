@@ -4,11 +4,12 @@ import Wire
 /// DTLS records (RFC 6347) from a proven address drive that session's handshake. When it
 /// completes, the exported keys become the session's SRTP contexts (RFC 5764 4.2).
 extension RelayEngine {
-    func handleDTLS(length: Int, from peer: PeerAddress, now: UInt64) {
-        guard let session = byAddress[peer] else {
-            return counters.drop(.unknownAddress)
-        }
-        let datagram = Array(UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<length]))
+    func handleDTLS(
+        _ buffer: UnsafeMutableRawBufferPointer, length: Int, session: MediaSession,
+        now: UInt64
+    ) {
+        guard let peer = session.address else { return counters.drop(.unknownAddress) }
+        let datagram = Array(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
         apply(session.dtls.receive(datagram, now: .milliseconds(now)), to: session, peer: peer)
     }
 
@@ -32,7 +33,7 @@ extension RelayEngine {
                 counters.dtlsHandshakesCompleted.add(1, ordering: .relaxed)
                 Self.logger.info("media connected", [
                     "session.id": session.id.rawValue, "peer.addr": peer.description,
-                    "srtp.profile": "\(keys.profile)",
+                    "srtp.profile": "\(keys.profile)", "worker": "\(index)",
                 ])
             } catch {
                 counters.dtlsFailures.add(1, ordering: .relaxed)

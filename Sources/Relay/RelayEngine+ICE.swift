@@ -3,13 +3,17 @@ import Wire
 
 /// ICE-lite (RFC 8445 2.5): we answer connectivity checks and never send them. A check
 /// whose USERNAME names a session and whose MESSAGE-INTEGRITY verifies under that
-/// session's password proves the sender's address; only then does DTLS or SRTP from that
-/// address reach the session.
+/// session's password proves the sender's address; only then does the routing table send
+/// DTLS or SRTP from that address to the session.
 extension RelayEngine {
     static let bindingRequest: UInt16 = 0x0001
 
-    func handleSTUN(length: Int, from peer: PeerAddress, now: UInt64) {
-        let raw = Array(UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<length]))
+    /// `session` is the one the USERNAME's ufrag routed to, or nil when none matched.
+    func handleSTUN(
+        _ buffer: UnsafeMutableRawBufferPointer, length: Int, from peer: PeerAddress,
+        session: MediaSession?, now: UInt64
+    ) {
+        let raw = Array(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
         guard let message = try? STUNMessage.parse(raw) else {
             return counters.drop(.malformed)
         }
@@ -23,11 +27,11 @@ extension RelayEngine {
             let reply = STUNMessage.errorResponse(
                 transactionID: message.transactionID, code: 420, reason: "Unknown Attribute",
                 unknownAttributes: unknown, integrityKey: nil)
-            return reply.withUnsafeBytes { sendRaw($0, to: peer) }
+            return reply.withUnsafeBytes { enqueue($0, to: peer) }
         }
-        guard let username = message.username,
+        guard let session, let username = message.username,
             let colon = username.firstIndex(of: ":"),
-            let session = byUfrag[String(username[..<colon])]
+            username[..<colon] == session.plan.localUfrag
         else {
             counters.drop(.stunUnknownUser)
             return replyUnauthorized(message, to: peer)
@@ -41,10 +45,12 @@ extension RelayEngine {
         let reply = STUNMessage.bindingSuccess(
             transactionID: message.transactionID,
             mappedAddress: (peer.addressBytes, peer.port), integrityKey: key)
-        reply.withUnsafeBytes { sendRaw($0, to: peer) }
         session.lastConsentAt = now
         if session.address == nil || (message.hasUseCandidate && session.address != peer) {
-            bind(session, to: peer, now: now)
+            // Routes first, so that the peer's next datagram finds them on any worker.
+            bind(session, to: peer, now: now, reply: reply)
+        } else {
+            reply.withUnsafeBytes { enqueue($0, to: peer) }
         }
     }
 
@@ -52,22 +58,16 @@ extension RelayEngine {
         let reply = STUNMessage.errorResponse(
             transactionID: message.transactionID, code: 401, reason: "Unauthorized",
             unknownAttributes: [], integrityKey: nil)
-        reply.withUnsafeBytes { sendRaw($0, to: peer) }
+        reply.withUnsafeBytes { enqueue($0, to: peer) }
     }
 
-    /// Points the session's route at a newly proven address and, on the first one,
-    /// starts DTLS.
-    private func bind(_ session: MediaSession, to peer: PeerAddress, now: UInt64) {
-        if let old = session.address, byAddress[old] === session {
-            byAddress.removeValue(forKey: old)
-        }
-        if let other = byAddress[peer], other !== session {
-            // Another session held this address (a client that rejoined from the same
-            // port): the newer proof wins and the old session loses its route.
-            other.address = nil
-        }
+    /// Points the session's route at a newly proven address, answers the check and, on the
+    /// first address, starts DTLS.
+    private func bind(_ session: MediaSession, to peer: PeerAddress, now: UInt64, reply: [UInt8]) {
+        let route = Route(worker: index, session: session.number)
+        routes.bind(peer, to: route, replacing: session.address)
         session.address = peer
-        byAddress[peer] = session
+        reply.withUnsafeBytes { enqueue($0, to: peer) }
         guard case .awaitingICE = session.state else { return }
         session.transition(to: .handshaking, reason: "ICE check succeeded")
         apply(session.dtls.start(now: .milliseconds(now)), to: session, peer: peer)

@@ -1,3 +1,5 @@
+import CLinux
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -11,13 +13,22 @@ public final class UDPSocket {
     private var closed = false
 
     /// Binds a UDP socket to `address` (port 0 picks a free port).
-    public init(bind address: PeerAddress, receiveBufferBytes: Int32 = 4 << 20) throws {
+    /// With `reusePort`, several sockets may bind the same address (SO_REUSEPORT) and the
+    /// kernel spreads peers over them by a hash of the 4-tuple.
+    public init(
+        bind address: PeerAddress, receiveBufferBytes: Int32 = 4 << 20, reusePort: Bool = false
+    ) throws {
         let fd = socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
             | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError(call: "socket", errno: errno) }
         var size = receiveBufferBytes
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        if reusePort && whoot_set_reuseport(fd) != 0 {
+            let code = errno
+            Glibc.close(fd)
+            throw SystemError(call: "setsockopt SO_REUSEPORT", errno: code)
+        }
         var storage = sockaddr_storage()
         let length = address.write(to: &storage)
         let bound = withUnsafePointer(to: &storage) {

@@ -204,7 +204,7 @@ final class Daemon {
         let notifier = self.notifier
         let thread = Thread { [stopping] in
             while !stopping.value.load(ordering: .relaxed) {
-                let age = monotonicMillis() &- relay.counters.heartbeat.load(ordering: .relaxed)
+                let age = monotonicMillis() &- relay.heartbeat
                 if age < UInt64(usec / 1000) { notifier.send("WATCHDOG=1") }
                 Thread.sleep(forTimeInterval: interval)
             }

@@ -1,0 +1,172 @@
+import Foundation
+import Wire
+
+/// Load generator for whootd: real participants (WHIP, ICE, DTLS, SRTP) over loopback.
+///
+///   swift run -c release LoadGen [--listeners 100,500] [--channels 40] [--seconds 5]
+///       [--rate 50] [--whootd PATH] [--whootctl PATH]
+///
+/// Scenario A: one channel of 3 speakers and N listeners (3 slots each).
+/// Scenario B: channels of 5 participants, each speaking, 3 slots each.
+/// Prints forwarded packets/s, whootd CPU ns per forwarded packet (/proc/<pid>/stat),
+/// added latency through the relay (send time in the payload; p50/p99/p99.9), whootd RSS
+/// per participant, and loss (expected forwards minus received).
+
+var options: [String: String] = [:]
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let flag = arguments.next() {
+    options[String(flag.dropFirst(2))] = arguments.next() ?? ""
+}
+let build = options["build"] ?? ".build/release"
+let whootdPath = options["whootd"] ?? "\(build)/whootd"
+let whootctlPath = options["whootctl"] ?? "\(build)/whootctl"
+let seconds = Double(options["seconds"] ?? "5")!
+let rate = Double(options["rate"] ?? "50")!
+let listenerCounts = (options["listeners"] ?? "100").split(separator: ",").map { Int($0)! }
+let smallChannels = Int(options["channels"] ?? "20")!
+
+func nanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+struct Result {
+    var name: String
+    var participants: Int
+    var forwarded: Int
+    var expected: Int
+    var seconds: Double
+    var cpuNanos: UInt64
+    var rssDelta: UInt64
+    var latencies: [UInt64]
+
+    func percentile(_ p: Double) -> Double {
+        guard !latencies.isEmpty else { return .nan }
+        let sorted = latencies.sorted()
+        return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1000
+    }
+
+    var line: String {
+        let loss = expected > 0 ? 100 * Double(expected - forwarded) / Double(expected) : 0
+        return String(
+            format: "| %@ | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.1f | %.2f %% |",
+            name, participants, Double(forwarded) / seconds,
+            forwarded > 0 ? Double(cpuNanos) / Double(forwarded) : .nan,
+            percentile(0.5), percentile(0.99), percentile(0.999),
+            Double(rssDelta) / Double(max(participants, 1)) / 1024, max(0, loss))
+    }
+}
+
+/// Drives `speakers` at `rate` packets/s for `seconds` and collects what `listeners` get.
+func measure(
+    _ name: String, whootd: Whootd, speakers: [(Participant, UInt8)],
+    listeners: [Participant], expectedPerFrame: Int, rssBefore: UInt64
+) throws -> Result {
+    var latencies: [UInt64] = []
+    latencies.reserveCapacity(1 << 20)
+    var received = 0
+    let interval = UInt64(1e9 / rate)
+    var polls = listeners.map { pollfd(fd: $0.peer.socket.fd, events: Int16(POLLIN), revents: 0) }
+    var buffer = [UInt8](repeating: 0, count: 2048)
+
+    // Warm-up: the speaker ranking settles.
+    let warmEnd = nanos() + 1_000_000_000
+    var nextSend = nanos()
+    var frames = 0
+    var counting = false
+    var cpuStart: UInt64 = 0
+    var start: UInt64 = 0
+    let end = warmEnd + UInt64(seconds * 1e9)
+    while true {
+        let now = nanos()
+        if now >= end { break }
+        if !counting && now >= warmEnd {
+            counting = true
+            cpuStart = whootd.cpuNanoseconds()
+            start = now
+            received = 0
+            frames = 0
+            latencies.removeAll(keepingCapacity: true)
+        }
+        if now >= nextSend {
+            for (speaker, level) in speakers { try speaker.speak(level: level, nowNanos: now) }
+            frames += 1
+            nextSend += interval
+        }
+        guard poll(&polls, nfds_t(polls.count), 1) > 0 else { continue }
+        for index in polls.indices where polls[index].revents & Int16(POLLIN) != 0 {
+            let peer = listeners[index].peer
+            while true {
+                let count = buffer.withUnsafeMutableBytes {
+                    recv(peer.socket.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+                }
+                guard count > 0 else { break }
+                guard buffer[0] >= 128, buffer[1] < 192 || buffer[1] > 223,
+                    let inbound = peer.inbound,
+                    let plain = try? inbound.unprotectRTP(Array(buffer[0..<count])),
+                    let header = plain.withUnsafeBytes({ RTPHeaderView.parse($0) }),
+                    header.payloadLength >= 8
+                else { continue }
+                let sent = plain.withUnsafeBytes {
+                    $0.loadUnaligned(fromByteOffset: header.headerLength, as: UInt64.self)
+                }
+                if counting {
+                    received += 1
+                    latencies.append(nanos() &- sent)
+                }
+            }
+        }
+    }
+    let elapsed = Double(nanos() - start) / 1e9
+    return Result(
+        name: name, participants: speakers.count + listeners.count, forwarded: received,
+        expected: frames * expectedPerFrame, seconds: elapsed,
+        cpuNanos: whootd.cpuNanoseconds() - cpuStart,
+        rssDelta: whootd.residentBytes() - rssBefore, latencies: latencies)
+}
+
+let header = """
+| scenario | participants | forwarded pkt/s | whootd CPU ns/pkt | p50 µs | p99 µs | p99.9 µs \
+| RSS KiB/participant | loss |
+|---|---|---|---|---|---|---|---|---|
+"""
+var results: [Result] = []
+for count in listenerCounts {
+    let whootd = try Whootd(whootd: whootdPath, whootctl: whootctlPath)
+    defer { whootd.stop() }
+    try whootd.ctl(["channel", "create", "--tenant", "demo", "--name", "big"])
+    let rss = whootd.residentBytes()
+    let speakers = try (0..<3).map {
+        (try Participant(whootd: whootd, channel: "big", name: "s\($0)", slots: 3),
+         UInt8(10 + 10 * $0))
+    }
+    let listeners = try (0..<count).map {
+        try Participant(whootd: whootd, channel: "big", name: "l\($0)", slots: 3)
+    }
+    results.append(try measure(
+        "3 speakers + \(count) listeners", whootd: whootd, speakers: speakers,
+        listeners: listeners, expectedPerFrame: 3 * count, rssBefore: rss))
+    print(results.last!.line)
+}
+if smallChannels > 0 {
+    let whootd = try Whootd(whootd: whootdPath, whootctl: whootctlPath)
+    defer { whootd.stop() }
+    let rss = whootd.residentBytes()
+    var everyone: [Participant] = []
+    for channel in 0..<smallChannels {
+        try whootd.ctl(["channel", "create", "--tenant", "demo", "--name", "c\(channel)"])
+        for member in 0..<5 {
+            everyone.append(try Participant(
+                whootd: whootd, channel: "c\(channel)", name: "c\(channel)m\(member)", slots: 3))
+        }
+    }
+    // Everyone speaks; each hears the 3 loudest others of its channel.
+    let speakers = everyone.enumerated().map { ($0.element, UInt8(10 + 10 * ($0.offset % 5))) }
+    results.append(try measure(
+        "\(smallChannels) channels x 5", whootd: whootd, speakers: speakers,
+        listeners: everyone, expectedPerFrame: smallChannels * 5 * 3, rssBefore: rss))
+    print(results.last!.line)
+}
+print("\n" + header)
+for result in results { print(result.line) }
