@@ -8,7 +8,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 PYTEST := .venv/bin/pytest
 export SWIFT_BACKTRACE := enable=no
 
-.PHONY: setup build run test
+.PHONY: setup build run test fuzz fuzz-smoke
 
 ## Install missing apt packages and the Python test venv (idempotent).
 setup:
@@ -22,7 +22,20 @@ build: setup
 run: build
 	bash scripts/run.sh
 
-## Every test: Swift unit tests, then the end-to-end suite against the built daemon.
+## Every test: Swift unit tests, a few seconds of each fuzz target, then the end-to-end
+## suite against the built daemon.
 test: build
 	$(SWIFT) test
+	$(MAKE) --no-print-directory fuzz-smoke
 	$(PYTEST) -q Tests/e2e
+
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 5
+
+## Fuzz every parser of outside input for FUZZ_SECONDS each (docs/fuzzing.md).
+fuzz:
+	bash scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+## Each fuzz target for FUZZ_SMOKE_SECONDS, so the targets keep building and running.
+fuzz-smoke:
+	bash scripts/fuzz.sh run $(FUZZ_SMOKE_SECONDS)

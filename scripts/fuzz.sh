@@ -8,22 +8,30 @@
 # ordinary .build stays as it is. Each run starts from Tests/Fuzz/corpus/<Name> (read only);
 # what libFuzzer adds goes to .build-fuzz/corpus/<Name>; a crash leaves
 # .build-fuzz/crashes/<Name>/crash-<sha1> and fails the script. Set FUZZ_NICE=19 to run
-# politely on a shared machine. Summary: one line per target with executions, cov and ft.
+# politely on a shared machine, FUZZ_SCRATCH to build elsewhere than .build-fuzz. Summary: one line per target with executions, cov and ft.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# Every target. The recording file reader and the audit export reader get targets named
+# Recording and AuditExport once those readers exist (Package.swift's fuzzTargets).
 ALL=(STUN RTP RTCP SDP DTLS Admin WHIP)
 SWIFT=${SWIFT:-$(command -v swift || echo /opt/swift/usr/bin/swift)}
-SCRATCH=.build-fuzz
+SCRATCH=${FUZZ_SCRATCH:-.build-fuzz}
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 
 build() {
     local flags=(-c debug --scratch-path "$SCRATCH"
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -D -Xswiftc FUZZING)
+    mkdir -p "$SCRATCH/logs"
     for name in "$@"; do
-        "$SWIFT" build "${flags[@]}" --product "Fuzz$name" 2>&1 \
-            | grep -v "Cannot export local symbol" || { echo "build of Fuzz$name failed"; exit 1; }
+        # ld.gold warns "Cannot export local symbol '__asan_...'" many times; harmless.
+        if ! "$SWIFT" build "${flags[@]}" --product "Fuzz$name" >"$SCRATCH/logs/build.log" 2>&1
+        then
+            grep -v "Cannot export local symbol" "$SCRATCH/logs/build.log" | tail -30
+            echo "build of Fuzz$name failed"
+            exit 1
+        fi
     done
 }
 
