@@ -8,7 +8,8 @@
 # ordinary .build stays as it is. Each run starts from Tests/Fuzz/corpus/<Name> (read only);
 # what libFuzzer adds goes to .build-fuzz/corpus/<Name>; a crash leaves
 # .build-fuzz/crashes/<Name>/crash-<sha1> and fails the script. Set FUZZ_NICE=19 to run
-# politely on a shared machine, FUZZ_SCRATCH to build elsewhere than .build-fuzz. Summary: one line per target with executions, cov and ft.
+# politely on a shared machine, FUZZ_SCRATCH to build elsewhere than .build-fuzz.
+# Summary: one line per target with executions, cov and ft.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -80,7 +81,7 @@ run)
     exit $failed
     ;;
 *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
