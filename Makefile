@@ -8,7 +8,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 PYTEST := .venv/bin/pytest
 export SWIFT_BACKTRACE := enable=no
 
-.PHONY: setup build run test install
+.PHONY: setup build run test install fuzz fuzz-smoke
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -25,9 +25,11 @@ build: setup
 run: build
 	bash scripts/run.sh
 
-## Every test: Swift unit tests, then the end-to-end suite against the built daemon.
+## Every test: Swift unit tests, a few seconds of each fuzz target, then the end-to-end
+## suite against the built daemon.
 test: build
 	$(SWIFT) test
+	$(MAKE) --no-print-directory fuzz-smoke
 	$(PYTEST) -q Tests/e2e
 
 ## Install release binaries, the unit, sysusers snippet and default configuration.
@@ -42,3 +44,14 @@ install:
 	install -D -m 0644 systemd/whootd.sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/whootd.conf
 	if [ ! -e $(DESTDIR)/etc/whoot/whootd.conf ]; then \
 		install -D -m 0640 systemd/whootd.conf $(DESTDIR)/etc/whoot/whootd.conf; fi
+
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 5
+
+## Fuzz every parser of outside input for FUZZ_SECONDS each (docs/fuzzing.md).
+fuzz:
+	bash scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+## Each fuzz target for FUZZ_SMOKE_SECONDS, so the targets keep building and running.
+fuzz-smoke:
+	bash scripts/fuzz.sh run $(FUZZ_SMOKE_SECONDS)
