@@ -39,11 +39,11 @@ def check_continuous(peer, label):
                 f"{label}: SSRC {ssrc} timestamp {ts_a} -> {ts_b} at sequence {seq_b}"
 
 
-# aiortc peers with more than one audio m-line never finish ICE against whootd (seen with
-# main's build too: the checks of the bundled transport get no answer); until the WHIP
-# answer or the relay's ICE handles it, this fails. strict: it must fail, so the mark goes
-# as soon as the cause is fixed.
-@pytest.mark.xfail(strict=True, reason="multi-m-line aiortc peers stay in ICE checking")
+# whootd's answer lists the host candidates only on the first m-line; aiortc keys remote
+# candidates by transport, so the last (bundled, candidate-less) m-line wins and its ICE
+# never sends a check. With candidates on every m-line (AnswerWriter, withCandidates for
+# each accepted m-line) this test passes. strict: the mark must go when that lands.
+@pytest.mark.xfail(strict=True, reason="answer has candidates on the first m-line only")
 def test_each_peer_hears_the_three_loudest_others_and_slots_stay_continuous(daemon):
     for index in range(PEERS):
         daemon.add_member("demo", "lobby", f"slot{index}")
