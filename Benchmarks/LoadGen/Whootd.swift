@@ -24,7 +24,7 @@ final class Whootd {
         process.arguments = [
             "--state-dir", stateDir, "--https", "127.0.0.1:\(httpsPort)",
             "--udp", "127.0.0.1:\(udpPort)", "--admin-socket", socketPath,
-            "--log-level", "warning",
+            "--log-level", "notice",
         ]
         process.standardOutput = output
         process.standardError = output

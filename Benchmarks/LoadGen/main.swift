@@ -73,6 +73,8 @@ func measure(
     // Warm-up: the speaker ranking settles.
     let warmEnd = nanos() + 1_000_000_000
     var nextSend = nanos()
+    var nextConsent = nanos()
+    let everyone = speakers.map(\.0) + listeners.filter { l in !speakers.contains { $0.0 === l } }
     var frames = 0
     var counting = false
     var cpuStart: UInt64 = 0
@@ -88,6 +90,11 @@ func measure(
             received = 0
             frames = 0
             latencies.removeAll(keepingCapacity: true)
+        }
+        if now >= nextConsent {
+            // RFC 7675 consent, or whootd ends the sessions after 30 s.
+            for participant in everyone { participant.peer.sendConsentCheck(relayPort: whootd.udpPort) }
+            nextConsent = now + 5_000_000_000
         }
         if now >= nextSend {
             for (speaker, level) in speakers { try speaker.speak(level: level, nowNanos: now) }
@@ -120,10 +127,18 @@ func measure(
     }
     let elapsed = Double(nanos() - start) / 1e9
     return Result(
-        name: name, participants: speakers.count + listeners.count, forwarded: received,
+        name: name, participants: everyone.count, forwarded: received,
         expected: frames * expectedPerFrame, seconds: elapsed,
         cpuNanos: whootd.cpuNanoseconds() - cpuStart,
         rssDelta: whootd.residentBytes() - rssBefore, latencies: latencies)
+}
+
+/// Refreshes consent for everyone every 5 s while participants are being set up.
+nonisolated(unsafe) var lastKeepAlive: UInt64 = 0
+func keepAlive(_ participants: [Participant], _ whootd: Whootd) {
+    guard nanos() - lastKeepAlive > 5_000_000_000 else { return }
+    lastKeepAlive = nanos()
+    for participant in participants { participant.peer.sendConsentCheck(relayPort: whootd.udpPort) }
 }
 
 let header = """
@@ -141,8 +156,10 @@ for count in listenerCounts {
         (try Participant(whootd: whootd, channel: "big", name: "s\($0)", slots: 3),
          UInt8(10 + 10 * $0))
     }
-    let listeners = try (0..<count).map {
-        try Participant(whootd: whootd, channel: "big", name: "l\($0)", slots: 3)
+    var listeners: [Participant] = []
+    for index in 0..<count {
+        listeners.append(try Participant(whootd: whootd, channel: "big", name: "l\(index)", slots: 3))
+        keepAlive(speakers.map(\.0) + listeners, whootd)
     }
     results.append(try measure(
         "3 speakers + \(count) listeners", whootd: whootd, speakers: speakers,
@@ -159,6 +176,7 @@ if smallChannels > 0 {
         for member in 0..<5 {
             everyone.append(try Participant(
                 whootd: whootd, channel: "c\(channel)", name: "c\(channel)m\(member)", slots: 3))
+            keepAlive(everyone, whootd)
         }
     }
     // Everyone speaks; each hears the 3 loudest others of its channel.

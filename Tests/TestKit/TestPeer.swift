@@ -57,6 +57,14 @@ public final class TestPeer {
         return nil
     }
 
+    /// Sends a consent check (RFC 7675) without waiting for the answer.
+    public func sendConsentCheck(relayPort: UInt16) {
+        socket.send(STUNMessage.bindingRequest(
+            transactionID: SecureRandom.bytes(12), username: "\(relayUfrag):\(ufrag)",
+            integrityKey: Array(relayPassword.utf8), priority: 1 << 24, useCandidate: false),
+            toPort: relayPort)
+    }
+
     /// Runs the ICE check and the DTLS handshake as the client; throws when it fails.
     public func connect(
         relayPort: UInt16, relayFingerprint: CertificateFingerprint, pump: () -> Void
