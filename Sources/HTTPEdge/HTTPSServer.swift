@@ -22,7 +22,9 @@ public final class HTTPSServer: @unchecked Sendable {
         context = CallbackContext(
             handler: handler,
             maxBodyBytes: configuration.maxBodyBytes,
-            diagnostics: configuration.diagnostics)
+            diagnostics: configuration.diagnostics,
+            connectionTimeoutSeconds: configuration.connectionTimeoutSeconds,
+            limitCounters: configuration.limitCounters)
     }
 
     deinit {
