@@ -12,6 +12,8 @@ final class CallbackContext: @unchecked Sendable {
     let maxBodyBytes: Int
     /// Seconds of idleness after which libmicrohttpd cuts a connection.
     let connectionTimeoutSeconds: Int
+    /// The most connections the server holds; reaching it counts as a limit hit.
+    let maxConnections: Int
     let limitCounters: HTTPLimitCounters
     let activity = ConnectionActivity()
     private let diagnostics: (@Sendable (String) -> Void)?
@@ -24,11 +26,13 @@ final class CallbackContext: @unchecked Sendable {
         maxBodyBytes: Int,
         diagnostics: (@Sendable (String) -> Void)?,
         connectionTimeoutSeconds: Int = 0,
+        maxConnections: Int = 0,
         limitCounters: HTTPLimitCounters = HTTPLimitCounters()
     ) {
         self.handler = handler
         self.maxBodyBytes = maxBodyBytes
         self.connectionTimeoutSeconds = connectionTimeoutSeconds
+        self.maxConnections = maxConnections
         self.limitCounters = limitCounters
         self.diagnostics = diagnostics
     }
@@ -36,7 +40,7 @@ final class CallbackContext: @unchecked Sendable {
     /// Keeps a libmicrohttpd message for error reports and forwards it to `diagnostics`.
     func record(_ message: String) {
         if message.hasPrefix("Server reached connection limit") {
-            limitCounters.connectionsRefused.add(1, ordering: .relaxed)
+            limitCounters.connectionLimitHits.add(1, ordering: .relaxed)
         }
         lock.withLock {
             recentMessages.append(message)

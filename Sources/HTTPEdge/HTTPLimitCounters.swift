@@ -4,9 +4,10 @@ import Synchronization
 /// How often the HTTPS server's limits were hit, for /metrics. Written on
 /// libmicrohttpd's threads with relaxed atomic adds; read from any thread.
 public final class HTTPLimitCounters: Sendable {
-    /// Connections refused because the server held `maxConnections`, or the client IP held
-    /// `perIPConnectionLimit` (libmicrohttpd reports both the same way).
-    public let connectionsRefused = Atomic<UInt64>(0)
+    /// Times the server filled up to `maxConnections` (later clients wait in the kernel's
+    /// accept queue until a connection closes), plus connections refused because their
+    /// IP held `perIPConnectionLimit` or the server was full when it accepted them.
+    public let connectionLimitHits = Atomic<UInt64>(0)
     /// Requests answered 413 because the body exceeded `maxBodyBytes`.
     public let bodiesTooLarge = Atomic<UInt64>(0)
     /// Connections closed after `connectionTimeoutSeconds` without activity: clients that
@@ -25,8 +26,13 @@ final class ConnectionActivity: @unchecked Sendable {
     /// Last activity per connection, monotonic seconds.
     private var lastSeen: [OpaquePointer: Double] = [:]
 
-    func touch(_ connection: OpaquePointer, now: Double) {
-        lock.withLock { lastSeen[connection] = now }
+    /// Records activity; returns how many connections are open.
+    @discardableResult
+    func touch(_ connection: OpaquePointer, now: Double) -> Int {
+        lock.withLock {
+            lastSeen[connection] = now
+            return lastSeen.count
+        }
     }
 
     /// Forgets `connection`; returns its idle time in seconds.

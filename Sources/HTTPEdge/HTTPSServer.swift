@@ -24,6 +24,7 @@ public final class HTTPSServer: @unchecked Sendable {
             maxBodyBytes: configuration.maxBodyBytes,
             diagnostics: configuration.diagnostics,
             connectionTimeoutSeconds: configuration.connectionTimeoutSeconds,
+            maxConnections: configuration.maxConnections,
             limitCounters: configuration.limitCounters)
     }
 

@@ -61,7 +61,10 @@ enum MHDCallbacks {
         let now = ConnectionActivity.now()
         // 0 is MHD_CONNECTION_NOTIFY_STARTED, which Swift does not import by name.
         if code.rawValue == 0 {
-            context.activity.touch(connection, now: now)
+            let open = context.activity.touch(connection, now: now)
+            if context.maxConnections > 0, open == context.maxConnections {
+                context.limitCounters.connectionLimitHits.add(1, ordering: .relaxed)
+            }
             return
         }
         let idle = context.activity.closed(connection, now: now)

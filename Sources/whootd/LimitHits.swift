@@ -13,7 +13,7 @@ struct LimitHits {
     func counts() -> [(label: String, count: UInt64)] {
         var counts = AdmissionLimit.allCases.map { ($0.label, relay.refusals($0)) }
         counts += [
-            ("http_connections", http.connectionsRefused.load(ordering: .relaxed)),
+            ("http_connections", http.connectionLimitHits.load(ordering: .relaxed)),
             ("http_body_bytes", http.bodiesTooLarge.load(ordering: .relaxed)),
             ("http_connection_timeout", http.connectionTimeouts.load(ordering: .relaxed)),
             ("login_attempts", control.loginThrottleRefusals),

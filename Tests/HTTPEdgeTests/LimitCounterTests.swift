@@ -28,13 +28,31 @@ import Testing
             let held = try (0..<4).map { _ in try openLoopback(port: server.boundPort) }
             defer { held.forEach { close($0) } }
             let deadline = Date().addingTimeInterval(3)
-            while configuration.limitCounters.connectionsRefused.load(ordering: .relaxed) < 2,
+            while configuration.limitCounters.connectionLimitHits.load(ordering: .relaxed) < 2,
                 Date() < deadline
             {
                 usleep(20_000)
             }
 
-            #expect(configuration.limitCounters.connectionsRefused.load(ordering: .relaxed) == 2)
+            #expect(configuration.limitCounters.connectionLimitHits.load(ordering: .relaxed) == 2)
+        }
+    }
+
+    @Test func fillingTheServerToItsConnectionLimitIsCounted() throws {
+        var configuration = testConfiguration()
+        configuration.maxConnections = 3
+        configuration.threadPoolSize = 1
+        try withServer(configuration) { server, _ in
+            let held = try (0..<3).map { _ in try openLoopback(port: server.boundPort) }
+            defer { held.forEach { close($0) } }
+            let deadline = Date().addingTimeInterval(3)
+            while configuration.limitCounters.connectionLimitHits.load(ordering: .relaxed) < 1,
+                Date() < deadline
+            {
+                usleep(20_000)
+            }
+
+            #expect(configuration.limitCounters.connectionLimitHits.load(ordering: .relaxed) == 1)
         }
     }
 
