@@ -12,6 +12,8 @@ final class MFAVault {
     private let box: SecretBox?
     private let recoveryKey: Secret<[UInt8]>?
     private let lock = NSLock()
+    /// Second-factor attempts refused because the member's throttle was closed.
+    private(set) var throttleRefusals: UInt64 = 0
     private var throttle = LoginThrottle(limit: MFAVault.attemptLimit, windowMs: 15 * 60_000)
 
     /// Wrong codes allowed per member in 15 minutes before further attempts are refused.
@@ -65,8 +67,15 @@ final class MFAVault {
     func checkThrottle(_ tenant: TenantID, _ member: MemberID, now: Int64) throws {
         lock.lock()
         let seconds = throttle.retryAfter(Self.throttleKey(tenant, member), now: now)
+        if seconds != nil { throttleRefusals += 1 }
         lock.unlock()
         if let seconds { throw ControlError.tooManyRequests(retryAfterSeconds: seconds) }
+    }
+
+    var throttleRefusalCount: UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return throttleRefusals
     }
 
     func failed(_ tenant: TenantID, _ member: MemberID, now: Int64) {

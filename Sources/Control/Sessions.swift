@@ -48,12 +48,22 @@ final class LoginThrottles {
     private let lock = NSLock()
     private var accounts = LoginThrottle(limit: 5, windowMs: 15 * 60_000)
     private var addresses = LoginThrottle(limit: 50, windowMs: 15 * 60_000)
+    /// Login attempts refused because a throttle was closed.
+    private(set) var refusals: UInt64 = 0
 
     func retryAfter(account: String, ip: String?, now: Int64) -> Int? {
         lock.lock()
         defer { lock.unlock() }
         let byIP = ip.flatMap { addresses.retryAfter($0, now: now) }
-        return [accounts.retryAfter(account, now: now), byIP].compactMap { $0 }.max()
+        let wait = [accounts.retryAfter(account, now: now), byIP].compactMap { $0 }.max()
+        if wait != nil { refusals += 1 }
+        return wait
+    }
+
+    var refusalCount: UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return refusals
     }
 
     func failed(account: String, ip: String?, now: Int64) {

@@ -10,6 +10,12 @@ final class CallbackContext: @unchecked Sendable {
     let handler: (HTTPRequest) -> HTTPResponse
     /// Largest accepted request body, bytes.
     let maxBodyBytes: Int
+    /// Seconds of idleness after which libmicrohttpd cuts a connection.
+    let connectionTimeoutSeconds: Int
+    /// The most connections the server holds; reaching it counts as a limit hit.
+    let maxConnections: Int
+    let limitCounters: HTTPLimitCounters
+    let activity = ConnectionActivity()
     private let diagnostics: (@Sendable (String) -> Void)?
     private let lock = NSLock()
     /// The newest few libmicrohttpd messages, oldest first.
@@ -18,15 +24,24 @@ final class CallbackContext: @unchecked Sendable {
     init(
         handler: @escaping (HTTPRequest) -> HTTPResponse,
         maxBodyBytes: Int,
-        diagnostics: (@Sendable (String) -> Void)?
+        diagnostics: (@Sendable (String) -> Void)?,
+        connectionTimeoutSeconds: Int = 0,
+        maxConnections: Int = 0,
+        limitCounters: HTTPLimitCounters = HTTPLimitCounters()
     ) {
         self.handler = handler
         self.maxBodyBytes = maxBodyBytes
+        self.connectionTimeoutSeconds = connectionTimeoutSeconds
+        self.maxConnections = maxConnections
+        self.limitCounters = limitCounters
         self.diagnostics = diagnostics
     }
 
     /// Keeps a libmicrohttpd message for error reports and forwards it to `diagnostics`.
     func record(_ message: String) {
+        if message.hasPrefix("Server reached connection limit") {
+            limitCounters.connectionLimitHits.add(1, ordering: .relaxed)
+        }
         lock.withLock {
             recentMessages.append(message)
             if recentMessages.count > 4 { recentMessages.removeFirst() }

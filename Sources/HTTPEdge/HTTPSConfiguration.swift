@@ -37,6 +37,9 @@ public struct HTTPSConfiguration {
     /// limits), on its worker threads. Messages carry no key material. Nil drops them.
     public var diagnostics: (@Sendable (String) -> Void)?
 
+    /// Counts the times each limit above was hit.
+    public var limitCounters: HTTPLimitCounters
+
     public init(
         host: String,
         port: UInt16,
@@ -48,7 +51,8 @@ public struct HTTPSConfiguration {
         connectionTimeoutSeconds: Int = 30,
         threadPoolSize: Int = 4,
         tlsPriorities: String = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
-        diagnostics: (@Sendable (String) -> Void)? = nil
+        diagnostics: (@Sendable (String) -> Void)? = nil,
+        limitCounters: HTTPLimitCounters = HTTPLimitCounters()
     ) {
         self.host = host
         self.port = port
@@ -61,6 +65,7 @@ public struct HTTPSConfiguration {
         self.threadPoolSize = threadPoolSize
         self.tlsPriorities = tlsPriorities
         self.diagnostics = diagnostics
+        self.limitCounters = limitCounters
     }
 }
 

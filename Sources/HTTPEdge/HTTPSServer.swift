@@ -22,7 +22,10 @@ public final class HTTPSServer: @unchecked Sendable {
         context = CallbackContext(
             handler: handler,
             maxBodyBytes: configuration.maxBodyBytes,
-            diagnostics: configuration.diagnostics)
+            diagnostics: configuration.diagnostics,
+            connectionTimeoutSeconds: configuration.connectionTimeoutSeconds,
+            maxConnections: configuration.maxConnections,
+            limitCounters: configuration.limitCounters)
     }
 
     deinit {

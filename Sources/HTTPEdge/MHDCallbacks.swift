@@ -13,6 +13,7 @@ enum MHDCallbacks {
         let context = Unmanaged<CallbackContext>.fromOpaque(cls).takeUnretainedValue()
 
         guard let existing = slot.pointee else {
+            context.activity.touch(connection, now: ConnectionActivity.now())
             let state = RequestState(requestID: RequestState.makeRequestID())
             slot.pointee = Unmanaged.passRetained(state).toOpaque()
             if declaredLength(connection, exceeds: context.maxBodyBytes) {
@@ -50,6 +51,27 @@ enum MHDCallbacks {
         guard let slot, let state = slot.pointee else { return }
         Unmanaged<RequestState>.fromOpaque(state).release()
         slot.pointee = nil
+    }
+
+    /// Tracks each connection's activity; a connection closed after being idle for the
+    /// whole timeout counts as a timeout.
+    static let connection: MHD_NotifyConnectionCallback = { cls, connection, _, code in
+        guard let cls, let connection else { return }
+        let context = Unmanaged<CallbackContext>.fromOpaque(cls).takeUnretainedValue()
+        let now = ConnectionActivity.now()
+        // 0 is MHD_CONNECTION_NOTIFY_STARTED, which Swift does not import by name.
+        if code.rawValue == 0 {
+            let open = context.activity.touch(connection, now: now)
+            if context.maxConnections > 0, open == context.maxConnections {
+                context.limitCounters.connectionLimitHits.add(1, ordering: .relaxed)
+            }
+            return
+        }
+        let idle = context.activity.closed(connection, now: now)
+        let timeout = context.connectionTimeoutSeconds
+        if timeout > 0, idle >= Double(timeout) - 0.5 {
+            context.limitCounters.connectionTimeouts.add(1, ordering: .relaxed)
+        }
     }
 
     /// Formats a libmicrohttpd diagnostic and passes it to the server's context.
@@ -90,7 +112,8 @@ enum MHDCallbacks {
     }
 
     private static func tooLargeResponse(_ context: CallbackContext) -> HTTPResponse {
-        .error(413, "request body exceeds \(context.maxBodyBytes) bytes")
+        context.limitCounters.bodiesTooLarge.add(1, ordering: .relaxed)
+        return .error(413, "request body exceeds \(context.maxBodyBytes) bytes")
     }
 }
 

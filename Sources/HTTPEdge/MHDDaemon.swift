@@ -38,6 +38,9 @@ final class MHDDaemon: @unchecked Sendable {
             Self.item(
                 .NOTIFY_COMPLETED,
                 unsafeBitCast(MHDCallbacks.completed, to: Int.self), context.opaque),
+            Self.item(
+                .NOTIFY_CONNECTION,
+                unsafeBitCast(MHDCallbacks.connection, to: Int.self), context.opaque),
         ]
         if configuration.threadPoolSize > 1 {
             options.append(Self.item(.THREAD_POOL_SIZE, configuration.threadPoolSize))

@@ -19,6 +19,8 @@ public final class Relay: @unchecked Sendable {
     public var localAddress: PeerAddress { engines[0].socket.localAddress }
     /// The number of forwarding workers.
     public var workerCount: Int { engines.count }
+    /// The caps `admit(_:origin:)` enforces.
+    public let limits: AdmissionLimits
 
     let engines: [RelayEngine]
     let routes: RouteTable
@@ -28,8 +30,10 @@ public final class Relay: @unchecked Sendable {
     /// Binds the media UDP port once per worker; `certificate` is the DTLS identity whose
     /// fingerprint goes into every SDP answer. `workers` defaults to the number of cores.
     public init(bind address: PeerAddress, certificate: Certificate,
-                workers: Int = Relay.defaultWorkers) throws
+                workers: Int = Relay.defaultWorkers, limits: AdmissionLimits = AdmissionLimits())
+        throws
     {
+        self.limits = limits
         let count = max(1, workers)
         let dtlsContext = try DTLSContext(certificate: certificate)
         routes = RouteTable(workers: count)
@@ -47,6 +51,7 @@ public final class Relay: @unchecked Sendable {
         Self.connect(engines)
         for engine in engines {
             engine.onClose = { [registry] id, key in registry.closed(id, room: key) }
+            engine.onConnected = { [registry] id in registry.connected(id) }
         }
     }
 
@@ -86,10 +91,47 @@ public final class Relay: @unchecked Sendable {
         for engine in engines { engine.socket.close() }
     }
 
-    /// Hands an admitted session to the worker that owns its channel.
+    /// Hands an admitted session to the worker that owns its channel, without checking
+    /// `limits` (the session still counts towards them).
     public func admit(_ plan: SessionPlan) {
+        // Cannot throw: with `checked` false no limit is consulted.
+        try! admit(plan, origin: "", checked: false)
+    }
+
+    /// Admits a session unless one of `limits` is reached; `origin` is the client address
+    /// that asked for it. The check and the admission are one step under the registry's
+    /// lock, so concurrent joins cannot overshoot a limit.
+    public func admit(_ plan: SessionPlan, origin: String) throws(AdmissionRefusal) {
+        try admit(plan, origin: origin, checked: true)
+    }
+
+    /// The pending-session limit `origin` would hit now, if any, counted as a hit. Lets the
+    /// WHIP edge refuse a flood before it parses the offer or spends a join token.
+    public func pendingRefusal(origin: String) -> AdmissionRefusal? {
+        registry.state.withLock { state in
+            let refusal = state.admission.refusal(room: nil, origin: origin, limits: limits)
+            if let refusal { state.admission.count(refusal) }
+            return refusal
+        }
+    }
+
+    /// How many times `limit` refused a session since start.
+    public func refusals(_ limit: AdmissionLimit) -> UInt64 {
+        registry.state.withLock { $0.admission.refused[limit.rawValue] }
+    }
+
+    /// Sessions admitted that have not finished ICE and DTLS yet.
+    public var pendingSessions: Int {
+        registry.state.withLock { $0.admission.pending }
+    }
+
+    private func admit(_ plan: SessionPlan, origin: String, checked: Bool)
+        throws(AdmissionRefusal)
+    {
         let key = RoomKey(tenant: plan.tenant, channel: plan.channel)
-        let (worker, number) = registry.add(plan, room: key, workers: engines.count)
+        let (worker, number) = try registry.add(
+            plan, room: key, origin: origin, limits: checked ? limits : nil,
+            workers: engines.count)
         counters.sessionsAdmitted.add(1, ordering: .relaxed)
         engines[worker].commands.push(.admit(plan, number: number))
         routes.addUfrag(plan.localUfrag, Route(worker: worker, session: number))
@@ -164,12 +206,24 @@ final class SessionRegistry: Sendable {
         /// Sessions per worker, to give a new channel to the least loaded one.
         var load: [Int] = []
         var nextNumber: UInt32 = 1
+        var admission = AdmissionCounts()
     }
 
     let state = Mutex(State())
 
-    func add(_ plan: SessionPlan, room: RoomKey, workers: Int) -> (Int, UInt32) {
-        state.withLock { state in
+    /// Adds a session, or throws when `limits` (if given) refuse it.
+    func add(
+        _ plan: SessionPlan, room: RoomKey, origin: String, limits: AdmissionLimits?,
+        workers: Int
+    ) throws(AdmissionRefusal) -> (Int, UInt32) {
+        let added: Result<(Int, UInt32), AdmissionRefusal> = state.withLock { state in
+            if let limits,
+                let refusal = state.admission.refusal(room: room, origin: origin, limits: limits)
+            {
+                state.admission.count(refusal)
+                return .failure(refusal)
+            }
+            state.admission.admitted(plan.id, room: room, origin: origin)
             if state.load.count < workers { state.load = Array(repeating: 0, count: workers) }
             let worker: Int
             if let owner = state.owners[room] {
@@ -183,8 +237,14 @@ final class SessionRegistry: Sendable {
             let number = state.nextNumber
             state.nextNumber &+= 1
             state.live[plan.id] = Live(plan: plan, worker: worker, number: number)
-            return (worker, number)
+            return .success((worker, number))
         }
+        return try added.get()
+    }
+
+    /// A worker finished a session's DTLS handshake.
+    func connected(_ id: SessionID) {
+        state.withLock { $0.admission.connected(id) }
     }
 
     /// Forgets a live session (it is being removed); the owner's count drops when the
@@ -200,6 +260,7 @@ final class SessionRegistry: Sendable {
     func closed(_ id: SessionID, room: RoomKey) {
         state.withLock { state in
             state.live.removeValue(forKey: id)
+            state.admission.closed(id, room: room)
             guard let owner = state.owners[room] else { return }
             state.load[owner.worker] -= 1
             state.owners[room] = owner.sessions > 1 ? (owner.worker, owner.sessions - 1) : nil

@@ -31,6 +31,7 @@ extension RelayEngine {
                     to: .connected(inbound: inbound, outbound: outbound),
                     reason: "DTLS handshake completed")
                 counters.dtlsHandshakesCompleted.add(1, ordering: .relaxed)
+                onConnected?(session.id)
                 Self.logger.info("media connected", [
                     "session.id": session.id.rawValue, "peer.addr": peer.description,
                     "srtp.profile": "\(keys.profile)", "worker": "\(index)",

@@ -36,6 +36,8 @@ final class RelayEngine {
     let routes: RouteTable
     /// Called on this worker's thread when a session ends, with the session and its room.
     var onClose: ((SessionID, RoomKey) -> Void)?
+    /// Called on this worker's thread when a session's DTLS handshake completes.
+    var onConnected: ((SessionID) -> Void)?
 
     /// Rings towards and from each other worker (nil at this worker's own index), and the
     /// eventfds that wake each worker; set up by `Relay` before any thread starts.

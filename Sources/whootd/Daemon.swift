@@ -22,6 +22,7 @@ final class Daemon {
     private(set) var options: Options
     let notifier = SystemdNotifier()
     let httpMetrics = HTTPMetrics()
+    let httpLimits = HTTPLimitCounters()
     private var relay: Relay?
     private var https: HTTPSServer?
     private var admin: AdminServer?
@@ -63,7 +64,8 @@ final class Daemon {
         guard let udpAddress = PeerAddress(host: options.udpHost, port: options.udpPort) else {
             throw Options.UsageError(description: "bad udp address")
         }
-        let relay = try Relay(bind: udpAddress, certificate: dtlsCertificate)
+        let relay = try Relay(
+            bind: udpAddress, certificate: dtlsCertificate, limits: options.admission)
         relay.start()
         self.relay = relay
         control.onRevocation { revocation in
@@ -82,7 +84,9 @@ final class Daemon {
         self.whip = whip
         let api = APIRoutes(
             whip: whip, relay: relay, control: control, recording: recording.service,
-            metrics: MetricsRenderer(relay: relay, http: httpMetrics),
+            metrics: MetricsRenderer(
+                relay: relay, http: httpMetrics,
+                limits: LimitHits(relay: relay, http: httpLimits, control: control)),
             joinTokenTTLSeconds: options.joinTokenTTLSeconds)
         let metrics = httpMetrics
         let https = HTTPSServer(
@@ -92,7 +96,9 @@ final class Daemon {
                 privateKeyPEM: tlsCertificate.privateKeyPEM.reveal,
                 maxBodyBytes: options.httpMaxBodyBytes,
                 maxConnections: options.httpMaxConnections,
-                connectionTimeoutSeconds: options.httpConnectionTimeoutSeconds),
+                perIPConnectionLimit: options.httpMaxConnectionsPerIP,
+                connectionTimeoutSeconds: options.httpConnectionTimeoutSeconds,
+                limitCounters: httpLimits),
             handler: { request in
                 let started = DispatchTime.now().uptimeNanoseconds
                 let response = api.handle(request)

@@ -52,6 +52,7 @@ final class HTTPMetrics: Sendable {
 struct MetricsRenderer {
     let relay: Relay
     let http: HTTPMetrics
+    let limits: LimitHits
 
     func render() -> String {
         var out = ""
@@ -93,6 +94,7 @@ struct MetricsRenderer {
             out += "whoot_drops_total{reason=\"\(reason.label)\"} \(counters.drops(reason))\n"
         }
         http.render(into: &out)
+        limits.render(into: &out)
         return out
     }
 

@@ -24,6 +24,9 @@ struct Options {
     var httpMaxBodyBytes = 64 * 1024
     var httpMaxConnections = 1000
     var httpConnectionTimeoutSeconds = 30
+    var httpMaxConnectionsPerIP = 100
+    /// Caps on live and still-connecting media sessions.
+    var admission = AdmissionLimits()
     var configFile: String? = nil
 
     static let usage = """
@@ -158,6 +161,16 @@ struct Options {
             httpMaxConnections = try Self.number(value, key, in: 1...100_000)
         case "http_connection_timeout":
             httpConnectionTimeoutSeconds = try Self.number(value, key, in: 1...3600)
+        case "http_max_connections_per_ip":
+            httpMaxConnectionsPerIP = try Self.number(value, key, in: 1...100_000)
+        case "max_sessions_per_tenant":
+            admission.sessionsPerTenant = try Self.number(value, key, in: 1...1_000_000)
+        case "max_sessions_per_channel":
+            admission.sessionsPerChannel = try Self.number(value, key, in: 1...100_000)
+        case "max_pending_sessions":
+            admission.pendingSessions = try Self.number(value, key, in: 1...1_000_000)
+        case "max_pending_sessions_per_ip":
+            admission.pendingPerOrigin = try Self.number(value, key, in: 1...100_000)
         default:
             throw UsageError(description: "unknown setting \(key)")
         }

@@ -44,6 +44,9 @@ final class WHIPService: @unchecked Sendable {
         guard admitting.load(ordering: .relaxed) else {
             return .error(503, "the relay is shutting down")
         }
+        if let refusal = relay.pendingRefusal(origin: request.clientAddress) {
+            return refused(refusal, request)
+        }
         guard let text = String(validating: request.body, as: UTF8.self) else {
             return .error(400, "the SDP offer is not valid UTF-8")
         }
@@ -78,7 +81,11 @@ final class WHIPService: @unchecked Sendable {
         var plan = plan(id: id, admission: admission, negotiated: negotiated,
                         ufrag: ufrag, pwd: pwd)
         plan.ownerCredentialHash = Digest.sha256(token)
-        relay.admit(plan)
+        do {
+            try relay.admit(plan, origin: request.clientAddress)
+        } catch {
+            return refused(error, request)
+        }
         Self.logger.info("session created", [
             "session.id": id.rawValue, "tenant.id": "\(admission.tenant.rawValue)",
             "channel.id": "\(admission.channel.rawValue)",
@@ -88,6 +95,18 @@ final class WHIPService: @unchecked Sendable {
             status: 201,
             headers: [("Content-Type", "application/sdp"), ("Location", "/whip/\(id.rawValue)")],
             body: Array(negotiated.answer.utf8))
+    }
+
+    /// 503 when the relay as a whole is busy, 429 when this client, tenant or channel is
+    /// at its cap; both with a Retry-After.
+    private func refused(_ refusal: AdmissionRefusal, _ request: HTTPRequest) -> HTTPResponse {
+        Self.logger.notice("join refused by a limit", [
+            "limit": refusal.limit.label, "peer.addr": request.clientAddress,
+        ])
+        var response = HTTPResponse.error(
+            refusal.limit == .pendingSessions ? 503 : 429, "join refused: \(refusal)")
+        response.headers.append(("Retry-After", "5"))
+        return response
     }
 
     func stopAdmitting() {

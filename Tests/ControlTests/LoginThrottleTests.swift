@@ -18,3 +18,20 @@ import Testing
         #expect(throttle.retryAfter("acme/bo", now: 1) == nil)
     }
 }
+
+@Suite struct LoginThrottleCountTests {
+    @Test func refusedAttemptsAreCountedButAllowedOnesAreNot() {
+        let throttles = LoginThrottles()
+        for second in 0..<5 {
+            #expect(throttles.retryAfter(account: "acme/ann", ip: "192.0.2.1",
+                                         now: Int64(second) * 1_000) == nil)
+            throttles.failed(account: "acme/ann", ip: "192.0.2.1", now: Int64(second) * 1_000)
+        }
+        #expect(throttles.refusalCount == 0)
+
+        #expect(throttles.retryAfter(account: "acme/ann", ip: nil, now: 6_000) != nil)
+        #expect(throttles.retryAfter(account: "acme/ann", ip: nil, now: 7_000) != nil)
+        #expect(throttles.retryAfter(account: "acme/bo", ip: nil, now: 7_000) == nil)
+        #expect(throttles.refusalCount == 2)
+    }
+}

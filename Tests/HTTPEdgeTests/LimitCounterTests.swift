@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+@testable import HTTPEdge
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Each HTTP limit, when hit, moves its counter in `HTTPLimitCounters`.
+@Suite struct LimitCounterTests {
+    @Test func anOversizedBodyIsCounted() throws {
+        let configuration = testConfiguration()
+        try withServer(configuration) { _, base in
+            let refused = try curl(
+                base + "/upload", method: "POST", body: [UInt8](repeating: 0x61, count: 2048))
+            let accepted = try curl(base + "/upload", method: "POST", body: [0x61])
+
+            #expect(refused.status == 413 && accepted.status == 200)
+            #expect(configuration.limitCounters.bodiesTooLarge.load(ordering: .relaxed) == 1)
+        }
+    }
+
+    @Test func connectionsOverThePerIPLimitAreCounted() throws {
+        var configuration = testConfiguration()
+        configuration.perIPConnectionLimit = 2
+        try withServer(configuration) { server, _ in
+            let held = try (0..<4).map { _ in try openLoopback(port: server.boundPort) }
+            defer { held.forEach { close($0) } }
+            let deadline = Date().addingTimeInterval(3)
+            while configuration.limitCounters.connectionLimitHits.load(ordering: .relaxed) < 2,
+                Date() < deadline
+            {
+                usleep(20_000)
+            }
+
+            #expect(configuration.limitCounters.connectionLimitHits.load(ordering: .relaxed) == 2)
+        }
+    }
+
+    @Test func fillingTheServerToItsConnectionLimitIsCounted() throws {
+        var configuration = testConfiguration()
+        configuration.maxConnections = 3
+        configuration.threadPoolSize = 1
+        try withServer(configuration) { server, _ in
+            let held = try (0..<3).map { _ in try openLoopback(port: server.boundPort) }
+            defer { held.forEach { close($0) } }
+            let deadline = Date().addingTimeInterval(3)
+            while configuration.limitCounters.connectionLimitHits.load(ordering: .relaxed) < 1,
+                Date() < deadline
+            {
+                usleep(20_000)
+            }
+
+            #expect(configuration.limitCounters.connectionLimitHits.load(ordering: .relaxed) == 1)
+        }
+    }
+
+    @Test func aSilentClientCutByTheTimeoutIsCounted() throws {
+        var configuration = testConfiguration()
+        configuration.connectionTimeoutSeconds = 1
+        try withServer(configuration) { server, base in
+            let answered = try curl(base + "/quick")
+            let silent = try openLoopback(port: server.boundPort)
+            defer { close(silent) }
+            var buffer = [UInt8](repeating: 0, count: 64)
+            while recv(silent, &buffer, buffer.count, 0) > 0 {}
+            usleep(100_000)
+
+            #expect(answered.status == 200)
+            #expect(configuration.limitCounters.connectionTimeouts.load(ordering: .relaxed) == 1)
+        }
+    }
+
+    @Test func theIdleTrackerMeasuresFromTheLastActivity() {
+        let activity = ConnectionActivity()
+        let connection = OpaquePointer(bitPattern: 0x1000)!
+        activity.touch(connection, now: 10)
+        activity.touch(connection, now: 12)
+
+        #expect(activity.closed(connection, now: 15) == 3)
+        #expect(activity.closed(connection, now: 20) == 0)
+    }
+
+    private func openLoopback(port: UInt16) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        return fd
+    }
+}
