@@ -43,7 +43,6 @@ def check_continuous(peer, label):
 # candidates by transport, so the last (bundled, candidate-less) m-line wins and its ICE
 # never sends a check. With candidates on every m-line (AnswerWriter, withCandidates for
 # each accepted m-line) this test passes. strict: the mark must go when that lands.
-@pytest.mark.xfail(strict=True, reason="answer has candidates on the first m-line only")
 def test_each_peer_hears_the_three_loudest_others_and_slots_stay_continuous(daemon):
     for index in range(PEERS):
         daemon.add_member("demo", "lobby", f"slot{index}")

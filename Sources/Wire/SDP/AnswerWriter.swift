@@ -25,11 +25,13 @@ struct AnswerWriter {
     func answer(offered: [OfferedMedia], negotiated: [NegotiatedMedia]) -> String {
         var writer = self
         writer.writeSession()
-        var first = true
         for (item, media) in zip(offered, negotiated) {
             if media.accepted {
-                writer.writeAccepted(item, media, withCandidates: first)
-                first = false
+                // Every accepted m-line repeats the (shared) host candidates. RFC 8843 7.3.2
+                // asks for them on the BUNDLE-tag m-line only, but aiortc keys remote
+                // candidates by m-line and never checks one that has none; browsers accept
+                // the repetition, and the transport is the same either way.
+                writer.writeAccepted(item, media, withCandidates: true)
             } else {
                 writer.writeRejected(item)
             }
