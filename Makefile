@@ -25,9 +25,11 @@ build: setup
 run: build
 	bash scripts/run.sh
 
-## Every test: Swift unit tests, then the end-to-end suite against the built daemon.
+## Every test: Swift unit tests, the control plane's tests again on a throwaway PostgreSQL
+## cluster (scripts/test-postgres.sh), then the end-to-end suite against the built daemon.
 test: build
 	$(SWIFT) test
+	SWIFT=$(SWIFT) bash scripts/test-postgres.sh
 	$(PYTEST) -q Tests/e2e
 
 ## Install release binaries, the unit, sysusers snippet and default configuration.

@@ -103,7 +103,7 @@ extension ReadTransaction {
         try scoped(
             scope, """
                 SELECT \(Self.recordingColumns) FROM recordings
-                WHERE tenant_id = ?1 AND (?2 IS NULL OR channel_id = ?2)
+                WHERE tenant_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR channel_id = ?2)
                 ORDER BY started_at_ms DESC, id DESC
                 """, [.optional(channel?.rawValue)]
         ).map(Self.recording)
@@ -195,7 +195,7 @@ extension WriteTransaction {
              .optional(days), .integer(nowMs)])
         _ = try scoped(
             scope, """
-                UPDATE recordings SET expires_at_ms = CASE WHEN ?3 IS NULL THEN NULL
+                UPDATE recordings SET expires_at_ms = CASE WHEN CAST(?3 AS BIGINT) IS NULL THEN NULL
                     ELSE started_at_ms + ?3 * 86400000 END
                 WHERE tenant_id = ?1 AND channel_id = ?2
                 """, [.integer(settings.channel.rawValue), .optional(days)])
