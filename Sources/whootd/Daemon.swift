@@ -45,9 +45,8 @@ final class Daemon {
         self.keys = keys
         try makePrivateDirectory(state + "/audit")
 
-        let key = try DatabaseKey.load(stateDirectory: state)
         let control = ControlPlane(
-            store: try Store(path: state + "/whoot.db", key: key),
+            store: try openStore(state),
             mfaKey: try MFAKey.load(stateDirectory: state))
         self.control = control
         let sealing = try AuditSealing(control: control, stateDirectory: state)

@@ -1,3 +1,4 @@
+import Crypto
 import Relay
 
 /// whootd's settings: defaults, then the configuration file (`--config`), then flags.
@@ -25,6 +26,11 @@ struct Options {
     var httpMaxConnections = 1000
     var httpConnectionTimeoutSeconds = 30
     var configFile: String? = nil
+    /// The database: nil for SQLite under the state directory (the default), or a
+    /// PostgreSQL conninfo (`postgres://...`) of the application's role.
+    var store: Secret<String>? = nil
+    /// The conninfo of the role that owns the PostgreSQL schema, to migrate at start.
+    var storeOwner: Secret<String>? = nil
 
     static let usage = """
         usage: whootd [--config FILE] [options]
@@ -158,6 +164,14 @@ struct Options {
             httpMaxConnections = try Self.number(value, key, in: 1...100_000)
         case "http_connection_timeout":
             httpConnectionTimeoutSeconds = try Self.number(value, key, in: 1...3600)
+        case "store", "store_owner":
+            let postgres = value.hasPrefix("postgres://") || value.hasPrefix("postgresql://")
+            guard postgres || (key == "store" && value == "sqlite") else {
+                throw UsageError(
+                    description: "\(key) takes sqlite or a postgres:// URI (value not shown)")
+            }
+            let secret = postgres ? Secret(value) : nil
+            if key == "store" { store = secret } else { storeOwner = secret }
         default:
             throw UsageError(description: "unknown setting \(key)")
         }
