@@ -112,6 +112,9 @@ let package = Package(
             dependencies: ["Recording", "Control", "Store", "Wire", "Crypto", "COpus", "TestKit"],
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "StoreBackendBench", dependencies: ["Control", "Store", "Crypto", "Wire"],
+            path: "Benchmarks/StoreBackendBench", swiftSettings: swiftSettings),
+        .executableTarget(
             name: "RecordingBench", dependencies: [
                 "Recording", "Relay", "Control", "Store", "Wire", "Crypto", "COpus",
             ],
