@@ -8,6 +8,7 @@ SWIFT=${SWIFT:-swift}
 "$SWIFT" build -c release --product StoreBackendBench
 
 dir=$(mktemp -u /tmp/whoot-pg.XXXXXX)
+export WHOOT_PG_FSYNC=on
 trap 'scripts/pg-cluster.sh stop "$dir"' EXIT
 base=$(scripts/pg-cluster.sh start "$dir")
 psql "$base dbname=postgres user=whoot_owner" -X -q -c "CREATE DATABASE whoot_bench"

@@ -8,6 +8,7 @@
 #
 # Roles: whoot_owner (owns the schema, runs migrations, may create databases) and
 # whoot_app (what whootd connects as: owns nothing, no BYPASSRLS, no superuser).
+# fsync is off unless WHOOT_PG_FSYNC=on (the benchmark sets it): test data is thrown away.
 # Authentication is `trust` on the socket, which lives in DIR (mode 0700), so only the
 # cluster's user and root can reach it. Running as root (CI), the server runs as the
 # unprivileged `postgres` user of the Debian package.
@@ -30,7 +31,7 @@ start() {
         || { cat "$dir/initdb.log" >&2; exit 1; }
     as_server "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -s \
         -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p $PORT" \
-        -o "-c fsync=off -c max_connections=300" start \
+        -o "-c fsync=${WHOOT_PG_FSYNC:-off} -c max_connections=300" start \
         || { cat "$dir/server.log" >&2; exit 1; }
     as_server "$PGBIN/psql" -h "$dir" -p $PORT -U postgres -d postgres -q -v ON_ERROR_STOP=1 \
         -c "CREATE ROLE whoot_owner LOGIN CREATEDB" \

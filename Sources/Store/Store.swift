@@ -43,6 +43,9 @@ public final class Store {
         let application = try PostgresConnection(conninfo: conninfo.reveal)
         if let owner {
             let ownerConnection = try PostgresConnection(conninfo: owner.reveal)
+            // Held until the connection closes, so two nodes starting together migrate
+            // one after the other.
+            _ = try ownerConnection.run("SELECT pg_advisory_lock(2003791733, 0)", [])
             try Migrations.apply(to: ownerConnection, nowMs: Store.wallClockMilliseconds())
             try PostgresSecurity.apply(
                 to: ownerConnection, application: try application.currentUser())
