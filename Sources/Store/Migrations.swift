@@ -299,6 +299,21 @@ enum Migrations {
                     ON DELETE CASCADE
             ) STRICT;
             """),
+        // Several nodes on one database (issue 10): which node serves a channel, until when.
+        // A node renews its leases; an expired lease may be taken by any node.
+        Migration(version: 6, name: "channel leases", sql: """
+            CREATE TABLE channel_leases (
+                tenant_id INTEGER NOT NULL,
+                channel_id INTEGER NOT NULL,
+                node TEXT NOT NULL,
+                node_url TEXT NOT NULL,
+                expires_at_ms INTEGER NOT NULL,
+                PRIMARY KEY (tenant_id, channel_id),
+                FOREIGN KEY (tenant_id, channel_id) REFERENCES channels(tenant_id, id)
+                    ON DELETE CASCADE
+            ) STRICT;
+            CREATE INDEX channel_leases_node ON channel_leases (node);
+            """),
     ]
 
     /// The schema version this binary writes.

@@ -7,7 +7,7 @@ import CPostgres
 /// binary, with their type (int8, text, bytea), and results come back in binary. Not
 /// thread-safe: the `Store` that owns it calls it only under its lock.
 final class PostgresConnection: DatabaseBackend {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private(set) var changes = 0
 
     var dialect: SQLDialect { .postgres }

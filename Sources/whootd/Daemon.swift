@@ -78,6 +78,7 @@ final class Daemon {
             control: control, relay: relay, certificate: dtlsCertificate,
             candidateHost: candidate)
         self.whip = whip
+        try startCluster(control: control, relay: relay, whip: whip)
         let api = APIRoutes(
             whip: whip, relay: relay, control: control, recording: recording.service,
             metrics: MetricsRenderer(relay: relay, http: httpMetrics),

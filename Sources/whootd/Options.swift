@@ -31,6 +31,11 @@ struct Options {
     var store: Secret<String>? = nil
     /// The conninfo of the role that owns the PostgreSQL schema, to migrate at start.
     var storeOwner: Secret<String>? = nil
+    /// This node's public HTTPS base URL; with a PostgreSQL store it turns on several
+    /// nodes per database (channel leases, join redirects).
+    var nodeURL: String? = nil
+    /// How long a channel lease lasts without renewal, in seconds.
+    var leaseSeconds = 10
 
     static let usage = """
         usage: whootd [--config FILE] [options]
@@ -131,6 +136,7 @@ struct Options {
         "--admin-socket": "admin_socket", "--candidate-ip": "candidate_ip",
         "--log-level": "log_level", "--tls-certificate": "tls_certificate",
         "--drain-seconds": "drain_seconds", "--join-token-ttl": "join_token_ttl",
+        "--node-url": "node_url",
     ]
 
     mutating func set(_ key: String, _ value: String) throws {
@@ -164,6 +170,12 @@ struct Options {
             httpMaxConnections = try Self.number(value, key, in: 1...100_000)
         case "http_connection_timeout":
             httpConnectionTimeoutSeconds = try Self.number(value, key, in: 1...3600)
+        case "node_url":
+            guard value.hasPrefix("https://") else {
+                throw UsageError(description: "\(key) takes an https:// URL")
+            }
+            nodeURL = value
+        case "lease_seconds": leaseSeconds = try Self.number(value, key, in: 2...300)
         case "store", "store_owner":
             let postgres = value.hasPrefix("postgres://") || value.hasPrefix("postgresql://")
             guard postgres || (key == "store" && value == "sqlite") else {
