@@ -145,6 +145,7 @@ final class Daemon {
     /// Stops in reverse order of start.
     func stop() {
         stopping.value.store(true, ordering: .relaxed)
+        whip?.cluster?.stop()
         admin?.stop()
         https?.stop()
         relay?.stop()

@@ -33,7 +33,9 @@ final class NodeCluster: @unchecked Sendable {
     let leaseMs: Int64
     private let control: ControlPlane
     private let relay: Relay
-    private let listener: PostgresListener
+    private let conninfo: Secret<String>
+    /// Used only by the listening thread after `init`.
+    private var listener: PostgresListener
     private let stopped = DispatchSemaphore(value: 0)
     private let stopping = Atomic<Bool>(false)
     /// Channels whose lease this node holds, with the number of renewal turns they have
@@ -58,8 +60,14 @@ final class NodeCluster: @unchecked Sendable {
         self.leaseMs = Int64(leaseSeconds) * 1_000
         self.control = control
         self.relay = relay
-        listener = try PostgresListener(postgres: conninfo)
-        try listener.listen(Self.revocationChannel)
+        self.conninfo = conninfo
+        listener = try Self.connectListener(conninfo)
+    }
+
+    private static func connectListener(_ conninfo: Secret<String>) throws -> PostgresListener {
+        let listener = try PostgresListener(postgres: conninfo)
+        try listener.listen(revocationChannel)
+        return listener
     }
 
     /// Where a join with `token` belongs: here (this node now holds the channel's lease)
@@ -109,9 +117,21 @@ final class NodeCluster: @unchecked Sendable {
         listening.start()
     }
 
+    /// Stops renewing and gives back every lease held, so other nodes take the channels
+    /// at once rather than after the expiry. Called once, at shutdown.
     func stop() {
         stopping.store(true, ordering: .relaxed)
         stopped.signal()
+        let keys = held.withLock { held -> [ChannelKey] in
+            defer { held.removeAll() }
+            return Array(held.keys)
+        }
+        for key in keys {
+            try? control.store.write {
+                try $0.releaseChannelLease(
+                    TenantScope(key.tenant), channel: key.channel, node: node)
+            }
+        }
     }
 
     /// Renews the lease of every channel with a live session here; drops the sessions of
@@ -159,8 +179,11 @@ final class NodeCluster: @unchecked Sendable {
                     apply(payload)
                 }
             } catch {
+                // TODO: notifications sent while this connection is down are lost; after a
+                // reconnect, live sessions should be re-checked against the database.
                 Self.logger.error("revocation listener failed", ["error": "\(error)"])
                 Thread.sleep(forTimeInterval: 1)
+                if let fresh = try? Self.connectListener(conninfo) { listener = fresh }
             }
         }
     }

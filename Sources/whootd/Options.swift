@@ -48,6 +48,7 @@ struct Options {
           --tls-certificate FILE PEM certificate and key for HTTPS [self-signed]
           --drain-seconds N      SIGTERM waits this long for calls to end [10]
           --join-token-ttl SECS  lifetime of join tokens from the HTTPS API [300]
+          --node-url URL         this node's https:// base URL (several nodes, PostgreSQL)
           --log-level LEVEL      trace|debug|info|notice|warning|error [info]
           --no-demo              do not create the demo tenant
           --help                 this text
