@@ -25,10 +25,12 @@ build: setup
 run: build
 	bash scripts/run.sh
 
-## Every test: Swift unit tests, a few seconds of each fuzz target, then the end-to-end
-## suite against the built daemon.
+## Every test: Swift unit tests, the control plane's tests again on a throwaway PostgreSQL
+## cluster (scripts/test-postgres.sh), a few seconds of each fuzz target, then the
+## end-to-end suite against the built daemon.
 test: build
 	$(SWIFT) test
+	SWIFT=$(SWIFT) bash scripts/test-postgres.sh
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(PYTEST) -q Tests/e2e
 

@@ -25,6 +25,7 @@ let package = Package(
         system("CArgon2", "libargon2", apt: "libargon2-dev"),
         system("COgg", "ogg", apt: "libogg-dev"),
         system("CQRencode", "libqrencode", apt: "libqrencode-dev"),
+        system("CPostgres", "libpq", apt: "libpq-dev"),
         .target(name: "CLinux"),
         .target(
             name: "CSQLiteCrypt", dependencies: ["CSQLite", "COpenSSL"],
@@ -35,7 +36,7 @@ let package = Package(
         .target(
             name: "Crypto", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: swiftSettings),
         .target(
-            name: "Store", dependencies: ["CSQLite", "CSQLiteCrypt", "Crypto", "Wire"],
+            name: "Store", dependencies: ["CSQLite", "CSQLiteCrypt", "CPostgres", "Crypto", "Wire"],
             swiftSettings: swiftSettings),
         .target(
             name: "Control", dependencies: ["Store", "Wire", "Crypto", "CArgon2", "CQRencode"],
@@ -115,6 +116,9 @@ let package = Package(
             name: "RecordingTests",
             dependencies: ["Recording", "Control", "Store", "Wire", "Crypto", "COpus", "TestKit"],
             swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "StoreBackendBench", dependencies: ["Control", "Store", "Crypto", "Wire"],
+            path: "Benchmarks/StoreBackendBench", swiftSettings: swiftSettings),
         .executableTarget(
             name: "RecordingBench", dependencies: [
                 "Recording", "Relay", "Control", "Store", "Wire", "Crypto", "COpus",

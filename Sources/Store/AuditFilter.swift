@@ -45,8 +45,9 @@ extension ReadTransaction {
             scope, """
                 SELECT min(seq), max(seq), count(*) FROM audit_events
                 WHERE tenant_id = ?1 AND at_ms >= ?2 AND at_ms <= ?3
-                    AND (?4 IS NULL OR action IN (SELECT value FROM json_each(?4)))
-                    AND (?5 IS NULL OR actor = ?5)
+                    AND (CAST(?4 AS TEXT) IS NULL
+                        OR action IN (SELECT value FROM \(dialect.jsonTextArray("?4"))))
+                    AND (CAST(?5 AS TEXT) IS NULL OR actor = ?5)
                 """,
             [.integer(filter.fromMs ?? .min), .integer(filter.toMs ?? .max), actions,
              .optional(filter.actor)]

@@ -20,7 +20,7 @@ final class Connection {
 
     /// Runs one statement with its values bound to `?1`...`?N` and returns the rows.
     /// Statements are prepared once per distinct SQL text and reused.
-    func run(_ sql: String, _ parameters: [SQLValue] = []) throws -> [Row] {
+    func run(_ sql: String, _ parameters: [SQLValue]) throws -> [Row] {
         let statement: Statement
         if let cached = statements[sql] {
             statement = cached
@@ -38,7 +38,4 @@ final class Connection {
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     var changes: Int { Int(sqlite3_changes(handle)) }
-
-    /// The rowid of the last successful INSERT on this connection.
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }

@@ -2,7 +2,11 @@
 struct Migration {
     let version: Int
     let name: String
+    /// The change in SQLite's syntax; PostgreSQL runs `SQLDialect.postgresDDL(sql)`.
     let sql: String
+    /// PostgreSQL statements run after the rewritten `sql`: the PostgreSQL form of what
+    /// the rewrite drops (SQLite triggers). Empty for most migrations.
+    var postgres = ""
 }
 
 /// The schema's history. Append only: a released migration is never edited, a later one
@@ -171,6 +175,31 @@ enum Migrations {
                 FOREIGN KEY (tenant_id, review_id) REFERENCES access_reviews(tenant_id, id),
                 FOREIGN KEY (tenant_id, member_id) REFERENCES members(tenant_id, id)
             ) STRICT, WITHOUT ROWID;
+            """, postgres: """
+            CREATE FUNCTION audit_events_refuse_change() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' OR OLD.entry_hash IS NOT NULL
+                    OR (NEW.tenant_id, NEW.seq, NEW.actor, NEW.action, NEW.target, NEW.at_ms,
+                        NEW.ip, NEW.request_id, NEW.metadata)
+                    IS DISTINCT FROM (OLD.tenant_id, OLD.seq, OLD.actor, OLD.action,
+                        OLD.target, OLD.at_ms, OLD.ip, OLD.request_id, OLD.metadata)
+                THEN
+                    RAISE EXCEPTION 'audit events are append-only';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER audit_events_refuse_change BEFORE UPDATE OR DELETE ON audit_events
+                FOR EACH ROW EXECUTE FUNCTION audit_events_refuse_change();
+
+            CREATE FUNCTION audit_checkpoints_refuse_change() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'audit checkpoints are append-only';
+            END $$;
+            CREATE TRIGGER audit_checkpoints_refuse_change
+                BEFORE UPDATE OR DELETE ON audit_checkpoints
+                FOR EACH ROW EXECUTE FUNCTION audit_checkpoints_refuse_change();
             """),
         // Recording (issue 7): per-channel settings, per-tenant keys wrapped by the master
         // key, recordings and transcripts with their wrapped file keys. A recording row is
@@ -270,6 +299,21 @@ enum Migrations {
                     ON DELETE CASCADE
             ) STRICT;
             """),
+        // Several nodes on one database (issue 10): which node serves a channel, until when.
+        // A node renews its leases; an expired lease may be taken by any node.
+        Migration(version: 6, name: "channel leases", sql: """
+            CREATE TABLE channel_leases (
+                tenant_id INTEGER NOT NULL,
+                channel_id INTEGER NOT NULL,
+                node TEXT NOT NULL,
+                node_url TEXT NOT NULL,
+                expires_at_ms INTEGER NOT NULL,
+                PRIMARY KEY (tenant_id, channel_id),
+                FOREIGN KEY (tenant_id, channel_id) REFERENCES channels(tenant_id, id)
+                    ON DELETE CASCADE
+            ) STRICT;
+            CREATE INDEX channel_leases_node ON channel_leases (node);
+            """),
     ]
 
     /// The schema version this binary writes.
@@ -277,14 +321,14 @@ enum Migrations {
 
     /// Brings the database up to `latest`, one transaction per migration. Re-running it on
     /// an up-to-date database changes nothing. A database from a newer binary is refused.
-    static func apply(to connection: Connection, nowMs: Int64) throws {
-        try connection.exec("""
+    static func apply(to connection: DatabaseBackend, nowMs: Int64) throws {
+        try connection.exec(script("""
             CREATE TABLE IF NOT EXISTS schema_version (
                 version INTEGER PRIMARY KEY,
                 name TEXT NOT NULL,
                 applied_at_ms INTEGER NOT NULL
             ) STRICT
-            """)
+            """, for: connection.dialect))
         let current = try version(of: connection)
         guard current <= latest else {
             throw StoreError(
@@ -293,9 +337,12 @@ enum Migrations {
         }
 
         for migration in all where migration.version > current {
-            try connection.exec("BEGIN IMMEDIATE")
+            try connection.begin(write: true)
             do {
-                try connection.exec(migration.sql)
+                try connection.exec(script(migration.sql, for: connection.dialect))
+                if connection.dialect == .postgres && !migration.postgres.isEmpty {
+                    try connection.exec(migration.postgres)
+                }
                 _ = try connection.run(
                     "INSERT INTO schema_version (version, name, applied_at_ms) VALUES (?1, ?2, ?3)",
                     [.integer(Int64(migration.version)), .text(migration.name), .integer(nowMs)])
@@ -309,8 +356,12 @@ enum Migrations {
         }
     }
 
-    static func version(of connection: Connection) throws -> Int {
-        let rows = try connection.run("SELECT coalesce(max(version), 0) FROM schema_version")
+    static func version(of connection: DatabaseBackend) throws -> Int {
+        let rows = try connection.run("SELECT coalesce(max(version), 0) FROM schema_version", [])
         return Int(rows.first?.int(0) ?? 0)
+    }
+
+    private static func script(_ sql: String, for dialect: SQLDialect) -> String {
+        dialect == .postgres ? SQLDialect.postgresDDL(sql) : sql
     }
 }

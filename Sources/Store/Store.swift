@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
 
-/// whoot's database: one SQLite file (WAL mode), its migrations, and the one serialized
-/// writer through which every change goes.
+/// whoot's database: one SQLite file (WAL mode, the default) or one PostgreSQL database
+/// (see `init(postgres:migrateAs:)`), its migrations, and the one serialized writer
+/// through which this process's changes go.
 ///
 /// Threading: any thread may call `read` and `write`. One lock serializes every
 /// transaction on the single connection, so writes never interleave and a read sees one
@@ -11,10 +12,11 @@ import Foundation
 /// Functions registered with `WriteTransaction.afterCommit` run after the commit, on the
 /// writing thread, once the lock is released.
 public final class Store {
-    /// The database file's path.
+    /// The database file's path; for PostgreSQL, "postgres" (the conninfo may hold a
+    /// password and is never kept).
     public let path: String
 
-    private let connection: Connection
+    private let connection: DatabaseBackend
     private let lock = NSRecursiveLock()
     private var inTransaction = false
 
@@ -25,6 +27,37 @@ public final class Store {
         self.path = path
         connection = try Connection(path: path, vfs: try key.map(EncryptedVFS.init(key:)))
         try Migrations.apply(to: connection, nowMs: Store.wallClockMilliseconds())
+        try sealUnchainedAuditEvents()
+    }
+
+    /// Connects to PostgreSQL with `conninfo` as the application's role, which must own no
+    /// table and lack BYPASSRLS: every tenant table's row-level security then confines each
+    /// transaction to the tenant it names (see `PostgresSecurity`). With `owner` (the
+    /// conninfo of the role that owns the schema), pending migrations are applied as that
+    /// role first and the application's role is granted what it needs; without it the
+    /// schema must already be current.
+    public init(postgres conninfo: Secret<String>, migrateAs owner: Secret<String>? = nil)
+        throws
+    {
+        path = "postgres"
+        let application = try PostgresConnection(conninfo: conninfo.reveal)
+        if let owner {
+            let ownerConnection = try PostgresConnection(conninfo: owner.reveal)
+            // Held until the connection closes, so two nodes starting together migrate
+            // one after the other.
+            _ = try ownerConnection.run("SELECT pg_advisory_lock(2003791733, 0)", [])
+            try Migrations.apply(to: ownerConnection, nowMs: Store.wallClockMilliseconds())
+            try PostgresSecurity.apply(
+                to: ownerConnection, application: try application.currentUser())
+        }
+        try PostgresSecurity.checkApplicationRole(application)
+        let version = try Migrations.version(of: application)
+        guard version == Migrations.latest else {
+            throw StoreError(
+                "open PostgreSQL store", message: "schema version \(version), this binary "
+                    + "needs \(Migrations.latest); migrate as the owner role first")
+        }
+        connection = application
         try sealUnchainedAuditEvents()
     }
 
@@ -40,7 +73,7 @@ public final class Store {
     public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
         try locked {
             let transaction = ReadTransaction(connection)
-            try connection.exec("BEGIN")
+            try connection.begin(write: false)
             do {
                 let result = try body(transaction)
                 try connection.exec("COMMIT")
@@ -58,7 +91,7 @@ public final class Store {
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         let (result, hooks) = try locked { () -> (T, [() -> Void]) in
             let transaction = WriteTransaction(connection)
-            try connection.exec("BEGIN IMMEDIATE")
+            try connection.begin(write: true)
             do {
                 let result = try body(transaction)
                 try connection.exec("COMMIT")

@@ -50,6 +50,7 @@ extension WriteTransaction {
         var entry = entry
         if entry.ip == "" { entry.ip = nil }
         if entry.requestID == "" { entry.requestID = nil }
+        try lockAuditChain(scope)
         let head = try auditHead(scope)
         let seq = (head?.seq ?? 0) + 1
         let prevHash = head?.entryHash ?? AuditChain.genesis
@@ -75,7 +76,7 @@ extension Store {
     /// columns of an entry that has none.
     func sealUnchainedAuditEvents() throws {
         try write { transaction in
-            let tenants = try transaction.global(
+            let tenants = try transaction.acrossTenants(
                 "SELECT DISTINCT tenant_id FROM audit_events WHERE entry_hash IS NULL"
             ).map { TenantID($0.int(0)) }
             for tenant in tenants {

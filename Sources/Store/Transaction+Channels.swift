@@ -69,10 +69,10 @@ extension WriteTransaction {
     public func insertChannel(_ scope: TenantScope, name: String, nowMs: Int64) throws
         -> ChannelID
     {
-        _ = try scoped(
+        let id = try insertScoped(
             scope, "INSERT INTO channels (tenant_id, name, created_at_ms) VALUES (?1, ?2, ?3)",
             [.text(name), .integer(nowMs)])
-        return ChannelID(lastInsertRowID)
+        return ChannelID(id)
     }
 
     /// Renames a channel; returns false when no such channel is in the scope.

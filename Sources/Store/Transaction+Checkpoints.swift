@@ -45,6 +45,7 @@ extension ReadTransaction {
 extension WriteTransaction {
     /// Stores a signed checkpoint. A second checkpoint at the same seq is ignored.
     public func insertAuditCheckpoint(_ checkpoint: AuditCheckpoint) throws {
+        try lockAuditChain(TenantScope(checkpoint.tenant))
         _ = try scoped(
             TenantScope(checkpoint.tenant), """
                 INSERT INTO audit_checkpoints (tenant_id, seq, entry_hash, at_ms, key_id,

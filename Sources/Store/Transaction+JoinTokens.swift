@@ -4,8 +4,8 @@ extension ReadTransaction {
     /// Finds a join token by the SHA-256 of the token. Deliberately unscoped: the token is
     /// the caller's only credential, and the row names the tenant it belongs to.
     public func joinToken(hash: [UInt8]) throws -> JoinTokenRecord? {
-        try global(
-            """
+        try capability(
+            hash, """
             SELECT token_hash, tenant_id, channel_id, member_id, created_at_ms, expires_at_ms,
                 used_at_ms
             FROM join_tokens WHERE token_hash = ?1
@@ -52,7 +52,9 @@ extension WriteTransaction {
 
     /// Deletes tokens that expired before `beforeMs` (housekeeping); returns how many.
     public func deleteExpiredJoinTokens(beforeMs: Int64) throws -> Int {
-        _ = try global("DELETE FROM join_tokens WHERE expires_at_ms < ?1", [.integer(beforeMs)])
-        return changes
+        try acrossTenants(
+            "DELETE FROM join_tokens WHERE expires_at_ms < ?1 RETURNING tenant_id",
+            [.integer(beforeMs)]
+        ).count
     }
 }

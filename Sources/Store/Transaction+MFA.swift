@@ -92,7 +92,7 @@ extension WriteTransaction {
                 ON CONFLICT (tenant_id, member_id) DO UPDATE SET sealed_secret = ?3,
                     algorithm = ?4, digits = ?5, period_s = ?6, created_at_ms = ?7,
                     last_step = NULL
-                WHERE confirmed_at_ms IS NULL
+                WHERE mfa_secrets.confirmed_at_ms IS NULL
                 """,
             [.integer(member.rawValue), .blob(sealedSecret), .text(algorithm),
              .integer(Int64(digits)), .integer(periodSeconds), .integer(nowMs)])

@@ -46,14 +46,14 @@ extension WriteTransaction {
         _ scope: TenantScope, handle: String, email: String?, role: MemberRole,
         status: MemberStatus, nowMs: Int64
     ) throws -> MemberID {
-        _ = try scoped(
+        let id = try insertScoped(
             scope, """
                 INSERT INTO members (tenant_id, handle, email, role, status, created_at_ms)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                 """,
             [.text(handle), .optional(email), .text(role.rawValue), .text(status.rawValue),
              .integer(nowMs)])
-        return MemberID(lastInsertRowID)
+        return MemberID(id)
     }
 
     /// Sets a member's status; returns false when no such member is in the scope.

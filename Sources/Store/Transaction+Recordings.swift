@@ -91,7 +91,8 @@ extension ReadTransaction {
     /// Every channel of every tenant with recording on: read by whootd at start to
     /// install the relay's taps.
     public func channelsWithRecordingOn() throws -> [(TenantID, ChannelID)] {
-        try global("SELECT tenant_id, channel_id FROM recording_settings WHERE enabled = 1")
+        try acrossTenants(
+            "SELECT tenant_id, channel_id FROM recording_settings WHERE enabled = 1")
             .map { (TenantID($0.int(0)), ChannelID($0.int(1))) }
     }
 
@@ -102,7 +103,7 @@ extension ReadTransaction {
         try scoped(
             scope, """
                 SELECT \(Self.recordingColumns) FROM recordings
-                WHERE tenant_id = ?1 AND (?2 IS NULL OR channel_id = ?2)
+                WHERE tenant_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR channel_id = ?2)
                 ORDER BY started_at_ms DESC, id DESC
                 """, [.optional(channel?.rawValue)]
         ).map(Self.recording)
@@ -119,24 +120,29 @@ extension ReadTransaction {
     /// Recordings of any tenant whose retention ended at or before `nowMs`, oldest first:
     /// the retention job's work list.
     public func expiredRecordings(nowMs: Int64, limit: Int = 1_000) throws -> [RecordingRecord] {
-        try global(
+        // Per tenant on PostgreSQL (see `acrossTenants`), so order and limit once more.
+        let records = try acrossTenants(
             """
             SELECT \(Self.recordingColumns) FROM recordings
             WHERE expires_at_ms IS NOT NULL AND expires_at_ms <= ?1
             ORDER BY expires_at_ms LIMIT ?2
             """, [.integer(nowMs), .integer(Int64(limit))]
         ).map(Self.recording)
+        let sorted = records.sorted { ($0.expiresAtMs ?? 0) < ($1.expiresAtMs ?? 0) }
+        return Array(sorted.prefix(limit))
     }
 
     /// Recordings of any tenant never marked ended: their writer stopped without closing.
     public func unfinishedRecordings() throws -> [RecordingRecord] {
-        try global("SELECT \(Self.recordingColumns) FROM recordings WHERE ended_at_ms IS NULL")
+        try acrossTenants(
+            "SELECT \(Self.recordingColumns) FROM recordings WHERE ended_at_ms IS NULL")
             .map(Self.recording)
     }
 
     /// Every recording and transcript path the database knows, for the orphan sweep.
     public func recordingPaths() throws -> Set<String> {
-        Set(try global("SELECT path FROM recordings UNION ALL SELECT path FROM transcripts")
+        Set(try acrossTenants(
+            "SELECT path FROM recordings UNION ALL SELECT path FROM transcripts")
             .map { $0.text(0) })
     }
 
@@ -189,7 +195,7 @@ extension WriteTransaction {
              .optional(days), .integer(nowMs)])
         _ = try scoped(
             scope, """
-                UPDATE recordings SET expires_at_ms = CASE WHEN ?3 IS NULL THEN NULL
+                UPDATE recordings SET expires_at_ms = CASE WHEN CAST(?3 AS BIGINT) IS NULL THEN NULL
                     ELSE started_at_ms + ?3 * 86400000 END
                 WHERE tenant_id = ?1 AND channel_id = ?2
                 """, [.integer(settings.channel.rawValue), .optional(days)])
@@ -210,7 +216,7 @@ extension WriteTransaction {
         _ scope: TenantScope, fileID: String, channel: ChannelID, path: String,
         startedAtMs: Int64, wrappedKey: [UInt8], expiresAtMs: Int64?
     ) throws -> Int64 {
-        _ = try scoped(
+        let id = try insertScoped(
             scope, """
                 INSERT INTO recordings (tenant_id, file_id, channel_id, path, started_at_ms,
                     wrapped_key, expires_at_ms)
@@ -218,7 +224,7 @@ extension WriteTransaction {
                 """,
             [.text(fileID), .integer(channel.rawValue), .text(path), .integer(startedAtMs),
              .blob(wrappedKey), .optional(expiresAtMs)])
-        return lastInsertRowID
+        return id
     }
 
     public func finishRecording(

@@ -101,13 +101,13 @@ extension WriteTransaction {
     public func insertAccessReview(_ scope: TenantScope, startedBy: String, nowMs: Int64)
         throws -> Int64
     {
-        _ = try scoped(
+        let id = try insertScoped(
             scope, """
                 INSERT INTO access_reviews (tenant_id, started_by, started_at_ms, status)
                 VALUES (?1, ?2, ?3, 'open')
                 """,
             [.text(startedBy), .integer(nowMs)])
-        return lastInsertRowID
+        return id
     }
 
     public func insertAccessReviewItem(_ scope: TenantScope, _ item: AccessReviewItem) throws {

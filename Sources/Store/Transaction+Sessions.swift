@@ -20,8 +20,8 @@ public enum CredentialKind: String, Sendable {
 
 extension ReadTransaction {
     public func credential(_ kind: CredentialKind, hash: [UInt8]) throws -> CredentialRecord? {
-        try global(
-            "SELECT tenant_id, member_id, expires_at_ms FROM \(kind.rawValue) "
+        try capability(
+            hash, "SELECT tenant_id, member_id, expires_at_ms FROM \(kind.rawValue) "
                 + "WHERE token_hash = ?1",
             [.blob(hash)]
         ).first.map {

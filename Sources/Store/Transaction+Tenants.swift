@@ -31,9 +31,9 @@ extension ReadTransaction {
 extension WriteTransaction {
     /// Inserts a tenant. Throws a unique-violation `StoreError` when the slug is taken.
     public func insertTenant(slug: String, name: String, nowMs: Int64) throws -> TenantID {
-        _ = try global(
+        let id = try insertGlobal(
             "INSERT INTO tenants (slug, name, created_at_ms) VALUES (?1, ?2, ?3)",
             [.text(slug), .text(name), .integer(nowMs)])
-        return TenantID(lastInsertRowID)
+        return TenantID(id)
     }
 }

@@ -47,9 +47,8 @@ final class Daemon {
         self.keys = keys
         try makePrivateDirectory(state + "/audit")
 
-        let key = try DatabaseKey.load(stateDirectory: state)
         let control = ControlPlane(
-            store: try Store(path: state + "/whoot.db", key: key),
+            store: try openStore(state),
             mfaKey: try MFAKey.load(stateDirectory: state))
         self.control = control
         let sealing = try AuditSealing(control: control, keys: keys, stateDirectory: state)
@@ -82,6 +81,7 @@ final class Daemon {
             control: control, relay: relay, certificate: dtlsCertificate,
             candidateHost: candidate)
         self.whip = whip
+        try startCluster(control: control, relay: relay, whip: whip)
         let api = APIRoutes(
             whip: whip, relay: relay, control: control, recording: recording.service,
             metrics: MetricsRenderer(
@@ -152,6 +152,7 @@ final class Daemon {
     /// Stops in reverse order of start.
     func stop() {
         stopping.value.store(true, ordering: .relaxed)
+        whip?.cluster?.stop()
         admin?.stop()
         https?.stop()
         relay?.stop()

@@ -1,3 +1,4 @@
+import Crypto
 import Relay
 
 /// whootd's settings: defaults, then the configuration file (`--config`), then flags.
@@ -28,6 +29,16 @@ struct Options {
     /// Caps on live and still-connecting media sessions.
     var admission = AdmissionLimits()
     var configFile: String? = nil
+    /// The database: nil for SQLite under the state directory (the default), or a
+    /// PostgreSQL conninfo (`postgres://...`) of the application's role.
+    var store: Secret<String>? = nil
+    /// The conninfo of the role that owns the PostgreSQL schema, to migrate at start.
+    var storeOwner: Secret<String>? = nil
+    /// This node's public HTTPS base URL; with a PostgreSQL store it turns on several
+    /// nodes per database (channel leases, join redirects).
+    var nodeURL: String? = nil
+    /// How long a channel lease lasts without renewal, in seconds.
+    var leaseSeconds = 10
 
     static let usage = """
         usage: whootd [--config FILE] [options]
@@ -40,6 +51,7 @@ struct Options {
           --tls-certificate FILE PEM certificate and key for HTTPS [self-signed]
           --drain-seconds N      SIGTERM waits this long for calls to end [10]
           --join-token-ttl SECS  lifetime of join tokens from the HTTPS API [300]
+          --node-url URL         this node's https:// base URL (several nodes, PostgreSQL)
           --log-level LEVEL      trace|debug|info|notice|warning|error [info]
           --no-demo              do not create the demo tenant
           --help                 this text
@@ -128,6 +140,7 @@ struct Options {
         "--admin-socket": "admin_socket", "--candidate-ip": "candidate_ip",
         "--log-level": "log_level", "--tls-certificate": "tls_certificate",
         "--drain-seconds": "drain_seconds", "--join-token-ttl": "join_token_ttl",
+        "--node-url": "node_url",
     ]
 
     mutating func set(_ key: String, _ value: String) throws {
@@ -171,6 +184,20 @@ struct Options {
             admission.pendingSessions = try Self.number(value, key, in: 1...1_000_000)
         case "max_pending_sessions_per_ip":
             admission.pendingPerOrigin = try Self.number(value, key, in: 1...100_000)
+        case "node_url":
+            guard value.hasPrefix("https://") else {
+                throw UsageError(description: "\(key) takes an https:// URL")
+            }
+            nodeURL = value
+        case "lease_seconds": leaseSeconds = try Self.number(value, key, in: 2...300)
+        case "store", "store_owner":
+            let postgres = value.hasPrefix("postgres://") || value.hasPrefix("postgresql://")
+            guard postgres || (key == "store" && value == "sqlite") else {
+                throw UsageError(
+                    description: "\(key) takes sqlite or a postgres:// URI (value not shown)")
+            }
+            let secret = postgres ? Secret(value) : nil
+            if key == "store" { store = secret } else { storeOwner = secret }
         default:
             throw UsageError(description: "unknown setting \(key)")
         }

@@ -20,6 +20,8 @@ final class WHIPService: @unchecked Sendable {
     let relay: Relay
     let dtlsFingerprint: [UInt8]
     let candidateHost: String
+    /// With several nodes on one database: sends joins to the channel's node.
+    var cluster: NodeCluster?
     /// Cleared when a drain starts: new joins get 503.
     private let admitting = Atomic<Bool>(true)
 
@@ -64,6 +66,10 @@ final class WHIPService: @unchecked Sendable {
             return .error(error.kind == .malformed ? 400 : 422, error.message)
         } catch {
             return .error(400, "the SDP offer could not be read: \(error)")
+        }
+
+        if case .redirect(let url) = cluster?.route(token: token) ?? .local {
+            return HTTPResponse(status: 307, headers: [("Location", url)], body: [])
         }
 
         let admission: Admission

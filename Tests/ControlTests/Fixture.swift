@@ -1,13 +1,20 @@
 import Control
+import Crypto
 import Foundation
 import Store
 import Wire
 
 /// A control plane over a fresh database in its own temporary directory, with a manual
 /// clock. The directory is removed when the fixture goes away.
+///
+/// With `WHOOT_TEST_POSTGRES` set (a base conninfo of a throwaway cluster, see
+/// scripts/pg-cluster.sh), the database is instead a fresh PostgreSQL database migrated by
+/// `whoot_owner` and used as `whoot_app`, under row-level security.
 final class Fixture {
     let directory: String
     let path: String
+    /// The PostgreSQL database of this fixture, or nil on SQLite.
+    let postgres: PostgresTestDatabase?
     var nowMs: Int64 = 1_700_000_000_000
     private(set) var control: ControlPlane!
 
@@ -16,6 +23,7 @@ final class Fixture {
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true)
         path = directory + "/whoot.db"
+        postgres = try PostgresTestDatabase.fromEnvironment()
         control = try open()
     }
 
@@ -23,7 +31,15 @@ final class Fixture {
 
     /// Opens another store and control plane on the same file.
     func open() throws -> ControlPlane {
-        ControlPlane(store: try Store(path: path), clock: { [unowned self] in self.nowMs })
+        ControlPlane(store: try openStore(), clock: { [unowned self] in self.nowMs })
+    }
+
+    /// Opens another store on the same database.
+    func openStore() throws -> Store {
+        guard let postgres else { return try Store(path: path) }
+        return try Store(
+            postgres: Secret(postgres.conninfo(role: "whoot_app")),
+            migrateAs: Secret(postgres.conninfo(role: "whoot_owner")))
     }
 
     /// Tenant `slug` with channels and members, every member assigned to every channel.
