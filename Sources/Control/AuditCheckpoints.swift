@@ -53,12 +53,16 @@ extension ControlPlane {
     }
 
     /// The checkpoints recorded in `path`, in file order; a missing file holds none.
-    /// Throws on a line that is not a checkpoint (the file was tampered with).
+    /// A final line without its newline is a write cut short (a crash or a full disk) and
+    /// is skipped: it was never acknowledged. Throws on any complete line that is not a
+    /// checkpoint (the file was tampered with).
     public static func readCheckpointFile(_ path: String) throws -> [AuditCheckpoint] {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
         let text = try String(contentsOfFile: path, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()  // after the last newline: empty, or a torn write
         var checkpoints: [AuditCheckpoint] = []
-        for (index, line) in text.split(separator: "\n").enumerated() {
+        for (index, line) in lines.enumerated() {
             let fields = line.split(separator: " ").map(String.init)
             guard fields.count == 7, fields[0] == "whoot-checkpoint-v1",
                 let tenant = Int64(fields[1]), let seq = Int64(fields[2]),
@@ -79,9 +83,10 @@ extension ControlPlane {
         let line = "whoot-checkpoint-v1 \(checkpoint.tenant.rawValue) \(checkpoint.seq) "
             + "\(Hex.encode(checkpoint.entryHash)) \(checkpoint.atMs) \(checkpoint.keyID) "
             + "\(Hex.encode(checkpoint.signature))\n"
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw fileError("opening", path) }
         defer { close(fd) }
+        try dropTornTail(fd, path: path)
         let bytes = Array(line.utf8)
         var written = 0
         while written < bytes.count {
@@ -91,6 +96,22 @@ extension ControlPlane {
             written += count
         }
         guard fsync(fd) == 0 else { throw fileError("syncing", path) }
+    }
+
+    /// A final line without its newline is a write that a crash or a full disk cut short;
+    /// it was never acknowledged, so it is cut off before the next line is appended (else
+    /// it would become a complete, malformed line). Lines are far shorter than 4 KiB.
+    private static func dropTornTail(_ fd: Int32, path: String) throws {
+        let size = lseek(fd, 0, SEEK_END)
+        guard size > 0 else { return }
+        var tail = [UInt8](repeating: 0, count: Int(min(size, 4096)))
+        let start = size - off_t(tail.count)
+        guard pread(fd, &tail, tail.count, start) == tail.count else {
+            throw fileError("reading", path)
+        }
+        guard tail.last != 0x0A else { return }
+        let keep = tail.lastIndex(of: 0x0A).map { start + off_t($0) + 1 } ?? 0
+        guard ftruncate(fd, keep) == 0 else { throw fileError("repairing", path) }
     }
 
     private static func fileError(_ verb: String, _ path: String) -> ControlError {

@@ -92,7 +92,7 @@ extension ControlPlane {
         }
     }
 
-    private func requireMember(_ caller: Caller, _ member: MemberID) throws -> MemberRecord {
+    func requireMember(_ caller: Caller, _ member: MemberID) throws -> MemberRecord {
         guard let record = try store.read({ try $0.member(caller.scope, id: member) }) else {
             throw ControlError.notFound("member \(member.rawValue) not found")
         }

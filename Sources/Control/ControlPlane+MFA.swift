@@ -177,6 +177,10 @@ extension ControlPlane {
         guard member != caller.member else {
             throw ControlError.forbidden("you cannot reset your own MFA; ask another admin")
         }
+        let target = try requireMember(caller, member)
+        if target.role == .owner && caller.role != .owner {
+            throw ControlError.forbidden("only an owner may reset an owner's MFA")
+        }
         return try resetMFA(tenant: caller.tenant, member: member, actor: caller.actor, now: now)
     }
 

@@ -26,6 +26,13 @@ enum MHDCallbacks {
         let count = uploadSize.pointee
         if count > 0 {
             uploadSize.pointee = 0
+            // libmicrohttpd times only the gaps between bytes; a body dribbled a byte at a
+            // time would hold its connection forever. The whole body gets one deadline.
+            let timeout = Double(context.connectionTimeoutSeconds)
+            if timeout > 0 && ConnectionActivity.now() - state.startedAt > timeout {
+                context.limitCounters.connectionTimeouts.add(1, ordering: .relaxed)
+                return .NO
+            }
             let keep = state.receive(uploadData, count: count, limit: context.maxBodyBytes)
             return keep ? .YES : .NO
         }

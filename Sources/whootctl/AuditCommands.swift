@@ -83,7 +83,10 @@ enum AuditCommands {
     ) throws {
         let handle: FileHandle
         if let path {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            // Exports are evidence about people: private to the operator, like recordings.
+            guard FileManager.default.createFile(
+                atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            else {
                 throw AdminClientError.transport("cannot create \(path)")
             }
             handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))

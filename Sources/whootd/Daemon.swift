@@ -197,7 +197,11 @@ final class Daemon {
 
     private func loadTLSCertificate(_ keys: KeyDirectory) throws -> Certificate {
         if let path = options.tlsCertificate {
-            return try Certificate(pem: String(contentsOfFile: path, encoding: .utf8))
+            guard let bytes = FileManager.default.contents(atPath: path) else {
+                throw Options.UsageError(
+                    description: "tls_certificate \(path): cannot read it (missing or no access)")
+            }
+            return try Certificate(pem: String(decoding: bytes, as: UTF8.self))
         }
         return try keys.certificate(
             "tls.pem", commonName: "localhost",

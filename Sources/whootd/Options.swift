@@ -88,6 +88,7 @@ struct Options {
     /// Applies `key = value` lines; `#` starts a comment. Unknown keys are errors, so a
     /// typo cannot silently leave a default in force.
     mutating func apply(configuration text: String, source: String) throws {
+        var seen = Set<String>()
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false)
             .enumerated()
         {
@@ -103,6 +104,9 @@ struct Options {
                 value = String(value.dropFirst().dropLast())
             }
             do {
+                guard seen.insert(key).inserted else {
+                    throw UsageError(description: "\(key) is set twice")
+                }
                 try set(key, value)
             } catch let error as UsageError {
                 throw UsageError(description: "\(source):\(number + 1): \(error.description)")
@@ -144,6 +148,9 @@ struct Options {
     ]
 
     mutating func set(_ key: String, _ value: String) throws {
+        guard !value.isEmpty else {
+            throw UsageError(description: "\(key) needs a value (remove the line for the default)")
+        }
         switch key {
         case "state_dir": stateDirectory = value
         case "https": (httpsHost, httpsPort) = try Self.hostPort(value, key)

@@ -124,4 +124,25 @@ import Wire
         #expect(found.seq == 10)
         #expect(found.reason.contains("truncated") && found.reason.contains("file"))
     }
+
+    @Test func aTornLastLineOfTheCheckpointFileIsSkippedAndTheNextCheckpointStaysWhole()
+        throws
+    {
+        let path = fixture.directory + "/checkpoints.log"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lastLine = try #require(text.split(separator: "\n").last)
+        // A crash cut the next append short: half a line, no newline.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data(lastLine.prefix(50).utf8))
+        handle.closeFile()
+
+        #expect(try problem() == nil)
+        #expect(try control.checkpointAudit(tenant: tenant, now: fixture.nowMs) == nil)
+        _ = try control.createChannel(tenant: tenant, name: "after-crash", actor: .system)
+        #expect(try control.checkpointAudit(tenant: tenant, now: fixture.nowMs) != nil)
+        let checkpoints = try ControlPlane.readCheckpointFile(path)
+        #expect(checkpoints.last?.seq == 13)
+        #expect(try problem() == nil)
+    }
 }

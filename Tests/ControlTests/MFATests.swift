@@ -309,6 +309,21 @@ final class MFAFixture {
         }
     }
 
+    @Test func onlyAnOwnerResetsAnOwnersMFA() throws {
+        _ = try m.control.changeRole(tenant: m.tenant, member: m.root, to: .owner, actor: .system)
+        _ = try m.control.changeRole(tenant: m.tenant, member: m.ann, to: .admin, actor: .system)
+        _ = try m.enrol("root")
+        let admin = try m.caller("ann")
+
+        #expect(throws: ControlError.forbidden("only an owner may reset an owner's MFA")) {
+            try m.control.resetMFA(admin, member: m.root, now: m.now)
+        }
+        guard case .secondFactorRequired = try m.begin("root") else {
+            Issue.record("the owner's MFA was reset by an admin")
+            return
+        }
+    }
+
     @Test func anAdminResetEndsTheMembersSessions() throws {
         let (totp, _) = try m.enrol("ann")
         m.advance(seconds: 30)

@@ -216,10 +216,49 @@ def test_sighup_serves_a_new_certificate_and_the_call_goes_on(tmp_path):
 
 
 def test_a_bad_configuration_is_refused_with_a_clear_line(tmp_path):
-    config = tmp_path / "bad.conf"
-    config.write_text("udp = 127.0.0.1:3478\nwhat_is_this = 1\n")
     whootd = os.environ.get("WHOOTD") or os.path.join(REPO, ".build", "debug", "whootd")
-    result = subprocess.run([whootd, "--config", str(config)], capture_output=True, text=True,
-                            timeout=20)
-    assert result.returncode == 2
-    assert "bad.conf:2: unknown setting what_is_this" in result.stderr
+    cases = {
+        "udp = 127.0.0.1:3478\nwhat_is_this = 1\n": "bad.conf:2: unknown setting what_is_this",
+        "state_dir =\n": "bad.conf:1: state_dir needs a value",
+        "drain_seconds = 5\ndrain_seconds = 6\n": "bad.conf:2: drain_seconds is set twice",
+        "https = 127.0.0.1:99999\n": "bad.conf:1: https takes HOST:PORT",
+    }
+    config = tmp_path / "bad.conf"
+    for text, message in cases.items():
+        config.write_text(text)
+        result = subprocess.run([whootd, "--config", str(config)], capture_output=True,
+                                text=True, timeout=20, cwd=tmp_path)
+        assert result.returncode == 2, (text, result.stderr)
+        assert message in result.stderr, (text, result.stderr)
+    assert not (tmp_path / "whoot.db").exists(), "a refused configuration wrote state"
+
+
+def test_a_body_dribbled_a_byte_at_a_time_is_cut_at_the_connection_timeout(tmp_path):
+    workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
+    config = os.path.join(workdir, "whootd.conf")
+    with open(config, "w") as out:
+        out.write("http_connection_timeout = 2\n")
+    daemon = Daemon(workdir, str(tmp_path / "whootd.log"), extra_args=["--config", config])
+    daemon.start()
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        raw = socket.create_connection(("127.0.0.1", daemon.https_port), timeout=5)
+        with context.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(b"POST /v1/login HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+            started = time.monotonic()
+            cut = None
+            while time.monotonic() - started < 15:
+                try:
+                    tls.sendall(b" ")
+                except OSError:
+                    cut = time.monotonic() - started
+                    break
+                time.sleep(0.5)
+            assert cut is not None, "a dribbling client held its connection for 15 s"
+            assert cut < 6, f"cut only after {cut:.1f} s with a 2 s timeout"
+        assert https_accepts(daemon.https_port)
+    finally:
+        daemon.stop()
