@@ -48,7 +48,7 @@ public enum Ed25519 {
                     return nil
                 }
                 defer { BIO_free(bio) }
-                return PEM_read_bio_PrivateKey(bio, nil, noPassphrase, nil)
+                return PEM_read_bio_PrivateKey(bio, nil, PEMText.noPassphrase, nil)
             }
             guard let key else {
                 ERR_clear_error()
@@ -63,7 +63,7 @@ public enum Ed25519 {
 
         /// The key as PKCS #8 PEM; keep it like a password.
         public var pem: Secret<String> {
-            Secret(Ed25519.writePEM(secure: true) {
+            Secret(PEMText.write(secure: true) {
                 PEM_write_bio_PrivateKey($0, key, nil, nil, 0, nil, nil)
             })
         }
@@ -141,7 +141,7 @@ public enum Ed25519 {
 
         /// The key as SubjectPublicKeyInfo PEM.
         public var pem: String {
-            Ed25519.writePEM(secure: false) { PEM_write_bio_PUBKEY($0, key) }
+            PEMText.write(secure: false) { PEM_write_bio_PUBKEY($0, key) }
         }
 
         /// A short id for the key: the first 8 bytes of SHA-256 over the raw key, in hex.
@@ -164,24 +164,5 @@ public enum Ed25519 {
             return ok == 1
         }
     }
-
-    /// Runs `write` against a memory BIO and returns what it wrote; the secure variant
-    /// keeps the bytes on OpenSSL's secure heap, and the copy is wiped after use.
-    static func writePEM(secure: Bool, _ write: (OpaquePointer) -> Int32) -> String {
-        guard let bio = BIO_new(secure ? BIO_s_secmem() : BIO_s_mem()) else { return "" }
-        defer { BIO_free(bio) }
-        guard write(bio) == 1 else { return "" }
-
-        let length = Int(whoot_BIO_ctrl_pending(bio))
-        var buffer = [UInt8](repeating: 0, count: length)
-        let read = BIO_read(bio, &buffer, Int32(length))
-        let text = String(decoding: buffer[0..<max(0, Int(read))], as: UTF8.self)
-        for index in buffer.indices { buffer[index] = 0 }
-        return text
-    }
 }
 
-/// A passphrase callback that supplies none, so OpenSSL never prompts on a terminal.
-private let noPassphrase: @convention(c) (
-    UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?
-) -> Int32 = { _, _, _, _ in -1 }
