@@ -6,11 +6,11 @@ import Store
 
 /// A request the API refuses before it reaches the control plane: a bad body, a missing
 /// session. The message is shown to the client and never holds a secret.
-struct APIError: Error, CustomStringConvertible {
-    let status: Int
-    let message: String
+public struct APIError: Error, CustomStringConvertible {
+    public let status: Int
+    public let message: String
     /// Extra response headers, e.g. `WWW-Authenticate` or `Retry-After`.
-    var headers: [(String, String)] = []
+    public var headers: [(String, String)] = []
 
     init(_ status: Int, _ message: String, headers: [(String, String)] = []) {
         self.status = status
@@ -18,7 +18,7 @@ struct APIError: Error, CustomStringConvertible {
         self.headers = headers
     }
 
-    var description: String { "\(status) \(message)" }
+    public var description: String { "\(status) \(message)" }
 }
 
 /// Turning results and errors into responses.

@@ -32,6 +32,9 @@ struct JSONBody {
         guard case .object(let object)? = try? JSONValue.parse(body) else {
             throw APIError(400, "request body must be one JSON object")
         }
+        if let name = JSONDuplicateKeys.first(in: body) {
+            throw APIError(400, "field \"\(Self.printable(name))\" appears more than once")
+        }
         for key in object.keys.sorted() where !allowed.contains(key) {
             throw APIError(400, "unknown field \"\(Self.printable(key))\"")
         }

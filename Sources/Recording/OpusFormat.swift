@@ -7,10 +7,12 @@ enum OpusFormat {
     /// Samples in one 20 ms frame at 48 kHz.
     static let frameSamples = 960
 
-    /// OpusHead (RFC 7845 5.1): version 1, `channels`, pre-skip 0 (the frames come from a
-    /// live encoder that has already run), 48 kHz input rate, gain 0, mapping family 0.
-    static func head(channels: UInt8 = 1) -> [UInt8] {
-        Array("OpusHead".utf8) + [1, channels, 0, 0] + le32(48_000) + [0, 0, 0]
+    /// OpusHead (RFC 7845 5.1): version 1, `channels`, `preSkip` samples at 48 kHz (0 for
+    /// recorded frames, which come from a live encoder that has already run), 48 kHz input
+    /// rate, gain 0, mapping family 0.
+    static func head(channels: UInt8 = 1, preSkip: UInt16 = 0) -> [UInt8] {
+        Array("OpusHead".utf8) + [1, channels, UInt8(preSkip & 0xff), UInt8(preSkip >> 8)]
+            + le32(48_000) + [0, 0, 0]
     }
 
     /// OpusTags (RFC 7845 5.2) with the vendor string and `comments` ("KEY=value").

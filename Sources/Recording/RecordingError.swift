@@ -6,12 +6,15 @@ public enum RecordingError: Error, Equatable, CustomStringConvertible {
     case key(String)
     /// A file operation failed: what, on which path, and errno's text.
     case io(String)
+    /// libopus could not encode an export.
+    case encoding(String)
 
     public var description: String {
         switch self {
         case .corrupt(let why): return "recording content is corrupt: \(why)"
         case .key(let why): return "recording key: \(why)"
         case .io(let why): return "recording file: \(why)"
+        case .encoding(let why): return "recording export: \(why)"
         }
     }
 }

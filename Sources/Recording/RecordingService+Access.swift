@@ -26,7 +26,9 @@ extension RecordingService {
         }
     }
 
-    /// The recording as Ogg Opus (decrypted), one logical stream per speaker.
+    /// The recording as stored (decrypted): Ogg Opus with one logical stream per speaker,
+    /// where a speaker who joined later begins mid-file (see `OggOpusMuxer`). That layout
+    /// is for whoot's own reader; players and exports get `exportOgg`.
     public func download(_ principal: Principal, recording id: Int64) throws
         -> (record: RecordingRecord, ogg: [UInt8])
     {
@@ -47,6 +49,22 @@ extension RecordingService {
             sealed, key: key, kind: .audio, allowIncomplete: !record.complete)
         let tracks = try Mixdown.tracks(ogg: contents.plaintext)
         return (record, Mixdown.wav(Mixdown.mix(tracks)))
+    }
+
+    /// The recording mixed down to mono and encoded with libopus as a single-stream Ogg
+    /// Opus file (RFC 7845) that players and ffmpeg open; same audio as `exportWAV`.
+    public func exportOgg(_ principal: Principal, recording id: Int64) throws
+        -> (record: RecordingRecord, ogg: [UInt8])
+    {
+        let (record, key) = try openKey(principal, recording: id, operation: "export.ogg")
+        let sealed = try PrivateFiles.read(stateDirectory + "/" + record.path)
+        let contents = try SealedFileReader.open(
+            sealed, key: key, kind: .audio, allowIncomplete: !record.complete)
+        let tracks = try Mixdown.tracks(ogg: contents.plaintext)
+        let speakers = tracks.map { "WHOOT_SPEAKER=\($0.speaker)" }
+        let ogg = try MixdownOgg.encode(
+            Mixdown.mix(tracks), comments: ["WHOOT_RECORDING=\(id)"] + speakers)
+        return (record, ogg)
     }
 
     /// Attaches (or replaces) a recording's transcript, sealed under its own file key

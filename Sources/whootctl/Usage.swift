@@ -63,7 +63,7 @@ enum Usage {
                     summary: "list recordings (every access is audited)",
                     required: ["tenant"], optional: ["channel"]),
         CommandSpec(noun: "recording", verb: "export", command: "recording.export",
-                    summary: "decrypt a recording to --out (wav mix, or ogg per speaker)",
+                    summary: "decrypt and mix a recording to --out (wav, or ogg: Opus)",
                     required: ["tenant", "recording", "out"], optional: ["format"],
                     integers: ["recording"]),
         CommandSpec(noun: "recording", verb: "settings", command: "recording.settings",

@@ -1,4 +1,6 @@
+import Admin
 import Control
+import ControlAPI
 import Foundation
 import HTTPEdge
 import Recording
@@ -12,7 +14,7 @@ import Wire
 /// | request | answer |
 /// |---|---|
 /// | `GET /api/recordings[?channel=ID]` | `{"recordings": [...]}` |
-/// | `GET /api/recordings/:id/audio.ogg` | the recording as Ogg Opus, one stream per speaker |
+/// | `GET /api/recordings/:id/audio.ogg` | mixed to mono Ogg Opus, one logical stream |
 /// | `GET /api/recordings/:id/audio.wav` | mixed to mono 48 kHz 16-bit WAV |
 /// | `DELETE /api/recordings/:id` | deleted for good |
 /// | `GET`/`PUT /api/recordings/:id/transcript` | the transcript (text/plain, UTF-8) |
@@ -30,7 +32,7 @@ func registerRecordingRoutes(
     }
     router.add("GET", "/api/recordings/:id/audio.ogg") { request, params in
         api.run(request) { principal in
-            let (_, ogg) = try service.download(principal, recording: try api.number(params["id"]))
+            let (_, ogg) = try service.exportOgg(principal, recording: try api.number(params["id"]))
             return HTTPResponse(status: 200, headers: [("Content-Type", "audio/ogg")], body: ogg)
         }
     }
@@ -68,16 +70,16 @@ func registerRecordingRoutes(
         api.run(request) { principal in
             let settings = try service.settings(
                 principal, channel: ChannelID(try api.number(params["id"])))
-            return .json(200, SettingsJSON(settings))
+            return settingsResponse(settings)
         }
     }
     router.add("PUT", "/api/channels/:id/recording") { request, params in
         api.run(request) { principal in
-            let change = try api.settingsChange(request.body)
+            let change = try api.settingsChange(request)
             let settings = try service.update(
                 principal, channel: ChannelID(try api.number(params["id"])),
                 enabled: change.enabled, retention: change.retention)
-            return .json(200, SettingsJSON(settings))
+            return settingsResponse(settings)
         }
     }
 }
@@ -101,6 +103,8 @@ struct RecordingAPI: @unchecked Sendable {
             return try body(.member(caller))
         } catch let error as ControlError {
             return .error(error.status, error.description)
+        } catch let error as APIError {
+            return .error(error.status, error.message)
         } catch {
             return .error(500, "recording request failed: \(error)")
         }
@@ -113,33 +117,16 @@ struct RecordingAPI: @unchecked Sendable {
         return value
     }
 
-    func settingsChange(_ body: [UInt8]) throws
+    /// The change a settings body asks for; see `RecordingSettingsBody` for the rules.
+    func settingsChange(_ request: HTTPRequest) throws
         -> (enabled: Bool?, retention: RecordingService.Retention?)
     {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
-        else { throw ControlError.badRequest("body must be a JSON object") }
-        let unknown = Set(object.keys).subtracting(["enabled", "retention_days"])
-        guard unknown.isEmpty else {
-            throw ControlError.badRequest("unknown field \(unknown.sorted()[0])")
+        let body = try RecordingSettingsBody(request)
+        switch body.retention {
+        case nil: return (body.enabled, nil)
+        case .keep?: return (body.enabled, .keep)
+        case .days(let days)?: return (body.enabled, .days(days))
         }
-        var enabled: Bool?
-        if let value = object["enabled"] {
-            guard let flag = value as? Bool else {
-                throw ControlError.badRequest("enabled must be true or false")
-            }
-            enabled = flag
-        }
-        var retention: RecordingService.Retention?
-        if let value = object["retention_days"] {
-            if let text = value as? String, text == "keep" {
-                retention = .keep
-            } else if let days = value as? Int {
-                retention = .days(days)
-            } else {
-                throw ControlError.badRequest("retention_days must be a number of days or \"keep\"")
-            }
-        }
-        return (enabled, retention)
     }
 }
 
@@ -165,14 +152,14 @@ struct RecordingJSON: Encodable {
     }
 }
 
-struct SettingsJSON: Encodable {
-    let channel_id: Int64
-    let enabled: Bool
-    let retention_days: String
-
-    init(_ settings: RecordingSettingsRecord) {
-        channel_id = settings.channel.rawValue
-        enabled = settings.enabled
-        retention_days = settings.retentionDays.map(String.init) ?? "keep"
-    }
+/// `{"channel_id": n, "enabled": bool, "retention_days": n or "keep"}`, numbers as JSON
+/// numbers.
+func settingsResponse(_ settings: RecordingSettingsRecord) -> HTTPResponse {
+    let value: JSONValue = [
+        "channel_id": .int(settings.channel.rawValue),
+        "enabled": .bool(settings.enabled),
+        "retention_days": settings.retentionDays.map { .int(Int64($0)) } ?? .string("keep"),
+    ]
+    return HTTPResponse(
+        status: 200, headers: [("Content-Type", "application/json")], body: value.encoded())
 }

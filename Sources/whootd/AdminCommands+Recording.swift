@@ -36,7 +36,7 @@ extension AdminCommands {
             let bytes: [UInt8]
             switch format {
             case "wav": bytes = try service.exportWAV(principal, recording: id).wav
-            case "ogg": bytes = try service.download(principal, recording: id).ogg
+            case "ogg": bytes = try service.exportOgg(principal, recording: id).ogg
             default: throw ControlError.badRequest("format must be wav or ogg")
             }
             guard bytes.count <= maxAdminExportBytes else {

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import Daemon
-from peer import Peer, ToneTrack, band_share_of
+from peer import Peer, ToneTrack, band_share_of, http_request_sync
 from aiortc.mediastreams import MediaStreamError
 
 FRAME_S = 0.020
@@ -54,10 +54,48 @@ def recordings(daemon, tenant="demo"):
 
 
 def decode_with_ffmpeg(path: str) -> np.ndarray:
-    raw = subprocess.run(
+    done = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", path, "-f", "s16le", "-ac", "1", "-ar", "48000", "-"],
-        capture_output=True, check=True, timeout=30).stdout
-    return np.frombuffer(raw, dtype=np.int16).astype(np.float64)
+        capture_output=True, timeout=30)
+    assert done.returncode == 0 and not done.stderr, done.stderr.decode(errors="replace")
+    return np.frombuffer(done.stdout, dtype=np.int16).astype(np.float64)
+
+
+def admin_session(daemon, handle="rita"):
+    """A signed-in admin of tenant demo (which holds the `recordings` permission)."""
+    daemon.ctl("member", "invite", "--tenant", "demo", "--handle", handle, "--role", "admin")
+    invitation = daemon.ctl("member", "invitation", "--tenant", "demo",
+                            "--member", handle).stdout.strip()
+    password = f"{handle} keeps a long password"
+    status, _, body = http_request_sync(
+        daemon.base_url, "POST", "/v1/invitations/accept",
+        json.dumps({"token": invitation, "password": password}).encode(),
+        {"Content-Type": "application/json"})
+    assert status in (200, 201), body
+    status, _, body = http_request_sync(
+        daemon.base_url, "POST", "/v1/login",
+        json.dumps({"tenant": "demo", "handle": handle, "password": password}).encode(),
+        {"Content-Type": "application/json"})
+    assert status == 200, body
+    return json.loads(body)["token"]
+
+
+def api(daemon, token, method, path, body=b"", content_type="application/json"):
+    headers = {"Authorization": f"Bearer {token}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    return http_request_sync(daemon.base_url, method, path, body, headers)
+
+
+def assert_speakers_in_place(pcm: np.ndarray, bob_offset: float) -> None:
+    duration = pcm.size / 48000
+    assert abs(duration - 150 * FRAME_S) <= FRAME_S, f"export lasts {duration:.3f} s"
+    alone = window(pcm, 0.1, bob_offset - 0.1)
+    together = window(pcm, bob_offset + 0.1, bob_offset + 0.9)
+    after = window(pcm, bob_offset + 1.1, 2.9)
+    assert band_share_of(alone, 440) > 0.8 and band_share_of(alone, 660) < 0.02
+    assert band_share_of(together, 660) > 0.25 and band_share_of(together, 440) > 0.25
+    assert band_share_of(after, 440) > 0.8 and band_share_of(after, 660) < 0.02
 
 
 def window(pcm: np.ndarray, start: float, end: float) -> np.ndarray:
@@ -102,22 +140,64 @@ def test_recorded_call_exports_each_speaker_at_the_right_time(daemon, tmp_path):
     wav = str(tmp_path / "call.wav")
     daemon.ctl("recording", "export", "--tenant", "demo", "--recording", str(record["id"]),
                "--out", wav)
-    pcm = decode_with_ffmpeg(wav)
-    duration = pcm.size / 48000
-    assert abs(duration - 150 * FRAME_S) <= FRAME_S, f"export lasts {duration:.3f} s"
+    assert_speakers_in_place(decode_with_ffmpeg(wav), bob_offset)
 
-    alone = window(pcm, 0.1, bob_offset - 0.1)
-    together = window(pcm, bob_offset + 0.1, bob_offset + 0.9)
-    after = window(pcm, bob_offset + 1.1, 2.9)
-    assert band_share_of(alone, 440) > 0.8 and band_share_of(alone, 660) < 0.02
-    assert band_share_of(together, 660) > 0.25 and band_share_of(together, 440) > 0.25
-    assert band_share_of(after, 440) > 0.8 and band_share_of(after, 660) < 0.02
-
-    # Every access was audited (whootctl acts as uid:<n> on the admin socket).
+    # Ogg exports are the same mixdown encoded with libopus as one Ogg Opus stream, which
+    # ffmpeg decodes without complaint, from whootctl and from the API alike.
     ogg = str(tmp_path / "call.ogg")
     daemon.ctl("recording", "export", "--tenant", "demo", "--recording", str(record["id"]),
                "--format", "ogg", "--out", ogg)
     assert open(ogg, "rb").read(4) == b"OggS"
+    assert_speakers_in_place(decode_with_ffmpeg(ogg), bob_offset)
+
+    token = admin_session(daemon)
+    status, headers, body = api(daemon, token, "GET",
+                                f"/api/recordings/{record['id']}/audio.ogg", content_type=None)
+    assert status == 200 and headers["content-type"] == "audio/ogg", body[:200]
+    from_api = tmp_path / "api.ogg"
+    from_api.write_bytes(body)
+    assert_speakers_in_place(decode_with_ffmpeg(str(from_api)), bob_offset)
+
+
+def test_recording_settings_refuse_wrongly_typed_bodies_and_change_nothing(daemon):
+    token = admin_session(daemon)
+    status, _, body = api(daemon, token, "GET", "/v1/channels", content_type=None)
+    assert status == 200, body
+    lobby = next(c["id"] for c in json.loads(body)["channels"] if c["name"] == "lobby")
+    path = f"/api/channels/{lobby}/recording"
+
+    def settings():
+        status, _, body = api(daemon, token, "GET", path, content_type=None)
+        assert status == 200, body
+        return json.loads(body)
+
+    before = settings()
+    assert before == {"channel_id": lobby, "enabled": False, "retention_days": 30}
+
+    bad = [
+        (b'{"retention_days":true}', "application/json", 400, "retention_days"),
+        (b'{"retention_days":"30"}', "application/json", 400, "retention_days"),
+        (b'{"retention_days":0}', "application/json", 400, "retention_days"),
+        (b'{"retention_days":2.5}', "application/json", 400, "retention_days"),
+        (b'{"enabled":1}', "application/json", 400, "enabled"),
+        (b'{"enabled":"on"}', "application/json", 400, "enabled"),
+        (b'{"enabled":false,"enabled":true}', "application/json", 400, "more than once"),
+        (b'{"enabled":true,"mode":"x"}', "application/json", 400, "unknown"),
+        (b'{"enabled":true', "application/json", 400, "object"),
+        (b'{"enabled":true}', "text/plain", 415, "application/json"),
+        (b'{"enabled":true}', None, 415, "application/json"),
+        (b'{"enabled":true,"x":"' + b"a" * 9000 + b'"}', "application/json", 413, "larger"),
+    ]
+    for raw, content_type, want, word in bad:
+        status, _, body = api(daemon, token, "PUT", path, raw, content_type)
+        assert status == want, (raw[:60], status, body)
+        assert word in json.loads(body)["error"], (raw[:60], body)
+        assert settings() == before, raw[:60]
+
+    status, _, body = api(daemon, token, "PUT", path, b'{"retention_days":7}')
+    assert status == 200 and json.loads(body)["retention_days"] == 7, body
+    status, _, body = api(daemon, token, "PUT", path, b'{"retention_days":"keep"}')
+    assert status == 200 and json.loads(body)["retention_days"] == "keep", body
 
 
 @pytest.fixture
