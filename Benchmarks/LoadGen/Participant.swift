@@ -54,7 +54,11 @@ final class Participant {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    /// Sends one 20 ms frame: a 60-byte payload starting with the send time (ns).
+    /// First byte of every payload: an Opus TOC byte (RFC 6716 3.1) for one 20 ms hybrid
+    /// fullband mono frame, so the recording writer handles the payload as real Opus.
+    static let opusTOC: UInt8 = 0x78
+
+    /// Sends one 20 ms frame: a 60-byte payload, the TOC byte then the send time (ns).
     func speak(level: UInt8, nowNanos: UInt64) throws {
         sequence &+= 1
         guard let outbound = peer.outbound else { return }
@@ -64,7 +68,8 @@ final class Participant {
         var packet = [UInt8](repeating: 0, count: writer.length + 60)
         packet.withUnsafeMutableBytes { raw in
             _ = writer.write(into: raw)
-            raw.storeBytes(of: nowNanos, toByteOffset: writer.length, as: UInt64.self)
+            raw[writer.length] = Self.opusTOC
+            raw.storeBytes(of: nowNanos, toByteOffset: writer.length + 1, as: UInt64.self)
         }
         peer.socket.send(try outbound.protectRTP(packet), toPort: port)
     }

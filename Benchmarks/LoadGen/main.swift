@@ -4,13 +4,16 @@ import Wire
 /// Load generator for whootd: real participants (WHIP, ICE, DTLS, SRTP) over loopback.
 ///
 ///   swift run -c release LoadGen [--listeners 100,500] [--channels 40] [--seconds 5]
-///       [--rate 50] [--whootd PATH] [--whootctl PATH]
+///       [--rate 50] [--recording off|on|both] [--whootd PATH] [--whootctl PATH]
 ///
 /// Scenario A: one channel of 3 speakers and N listeners (3 slots each).
 /// Scenario B: channels of 5 participants, each speaking, 3 slots each.
 /// Prints forwarded packets/s, whootd CPU ns per forwarded packet (/proc/<pid>/stat),
 /// added latency through the relay (send time in the payload; p50/p99/p99.9), whootd RSS
 /// per participant, and loss (expected forwards minus received).
+/// `--recording on` turns recording on for every channel of a scenario before anyone joins;
+/// `both` runs each scenario with recording off, then on, and adds a table of the CPU cost
+/// on/off and the frames the recording writer took and dropped.
 
 var options: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
@@ -24,6 +27,9 @@ let seconds = Double(options["seconds"] ?? "5")!
 let rate = Double(options["rate"] ?? "50")!
 let listenerCounts = (options["listeners"] ?? "100").split(separator: ",").map { Int($0)! }
 let smallChannels = Int(options["channels"] ?? "20")!
+guard let recordingMode = RecordingMode(rawValue: options["recording"] ?? "off") else {
+    fatalError("--recording must be off, on or both")
+}
 
 func nanos() -> UInt64 {
     var ts = timespec()
@@ -113,10 +119,10 @@ func measure(
                     let inbound = peer.inbound,
                     let plain = try? inbound.unprotectRTP(Array(buffer[0..<count])),
                     let header = plain.withUnsafeBytes({ RTPHeaderView.parse($0) }),
-                    header.payloadLength >= 8
+                    header.payloadLength >= 9
                 else { continue }
                 let sent = plain.withUnsafeBytes {
-                    $0.loadUnaligned(fromByteOffset: header.headerLength, as: UInt64.self)
+                    $0.loadUnaligned(fromByteOffset: header.headerLength + 1, as: UInt64.self)
                 }
                 if counting {
                     received += 1
@@ -146,11 +152,15 @@ let header = """
 | RSS KiB/participant | loss |
 |---|---|---|---|---|---|---|---|---|
 """
-var results: [Result] = []
-for count in listenerCounts {
+
+/// Scenario A on a fresh whootd, with or without recording; the writer's counters if on.
+func measureBigChannel(listeners count: Int, recording: Bool) throws
+    -> (Result, RecordingStatus?)
+{
     let whootd = try Whootd(whootd: whootdPath, whootctl: whootctlPath)
     defer { whootd.stop() }
     try whootd.ctl(["channel", "create", "--tenant", "demo", "--name", "big"])
+    if recording { try enableRecording(whootd, channels: ["big"]) }
     let rss = whootd.residentBytes()
     let speakers = try (0..<3).map {
         (try Participant(whootd: whootd, channel: "big", name: "s\($0)", slots: 3),
@@ -158,21 +168,25 @@ for count in listenerCounts {
     }
     var listeners: [Participant] = []
     for index in 0..<count {
-        listeners.append(try Participant(whootd: whootd, channel: "big", name: "l\(index)", slots: 3))
+        listeners.append(
+            try Participant(whootd: whootd, channel: "big", name: "l\(index)", slots: 3))
         keepAlive(speakers.map(\.0) + listeners, whootd)
     }
-    results.append(try measure(
+    let result = try measure(
         "3 speakers + \(count) listeners", whootd: whootd, speakers: speakers,
-        listeners: listeners, expectedPerFrame: 3 * count, rssBefore: rss))
-    print(results.last!.line)
+        listeners: listeners, expectedPerFrame: 3 * count, rssBefore: rss)
+    return (result, recording ? try RecordingStatus.fetch(from: whootd) : nil)
 }
-if smallChannels > 0 {
+
+/// Scenario B on a fresh whootd, with or without recording; the writer's counters if on.
+func measureSmallChannels(recording: Bool) throws -> (Result, RecordingStatus?) {
     let whootd = try Whootd(whootd: whootdPath, whootctl: whootctlPath)
     defer { whootd.stop() }
     let rss = whootd.residentBytes()
     var everyone: [Participant] = []
     for channel in 0..<smallChannels {
         try whootd.ctl(["channel", "create", "--tenant", "demo", "--name", "c\(channel)"])
+        if recording { try enableRecording(whootd, channels: ["c\(channel)"]) }
         for member in 0..<5 {
             everyone.append(try Participant(
                 whootd: whootd, channel: "c\(channel)", name: "c\(channel)m\(member)", slots: 3))
@@ -181,10 +195,42 @@ if smallChannels > 0 {
     }
     // Everyone speaks; each hears the 3 loudest others of its channel.
     let speakers = everyone.enumerated().map { ($0.element, UInt8(10 + 10 * ($0.offset % 5))) }
-    results.append(try measure(
+    let result = try measure(
         "\(smallChannels) channels x 5", whootd: whootd, speakers: speakers,
-        listeners: everyone, expectedPerFrame: smallChannels * 5 * 3, rssBefore: rss))
-    print(results.last!.line)
+        listeners: everyone, expectedPerFrame: smallChannels * 5 * 3, rssBefore: rss)
+    return (result, recording ? try RecordingStatus.fetch(from: whootd) : nil)
+}
+
+var results: [Result] = []
+var comparisons: [RecordingComparison] = []
+
+/// Runs one scenario once per recording run of the mode, printing each row as it comes.
+func runScenario(_ body: (Bool) throws -> (Result, RecordingStatus?)) throws {
+    var off: Result?
+    for recording in recordingMode.runs {
+        let (result, status) = try body(recording)
+        results.append(result.labelled(recording: recording, mode: recordingMode))
+        print(results.last!.line)
+        if !recording { off = result }
+        if let status, off == nil {
+            print("recording: \(status.taps) channels, \(status.written) frames written, "
+                + "\(status.dropped) dropped (ring full), \(status.writeErrors) write errors")
+        }
+        if let off, let status {
+            comparisons.append(RecordingComparison(off: off, on: result, status: status))
+        }
+    }
+}
+
+for count in listenerCounts {
+    try runScenario { try measureBigChannel(listeners: count, recording: $0) }
+}
+if smallChannels > 0 {
+    try runScenario { try measureSmallChannels(recording: $0) }
 }
 print("\n" + header)
 for result in results { print(result.line) }
+if !comparisons.isEmpty {
+    print("\nrecording on vs off\n\n" + RecordingComparison.header)
+    for comparison in comparisons { print(comparison.line) }
+}
