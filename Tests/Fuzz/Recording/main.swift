@@ -6,7 +6,8 @@ import Recording
 /// A recording file as `RecordingService` reads it back: `SealedFileReader.open` under a
 /// fixed key, strict and with `allowIncomplete`, then the Ogg Opus inside through
 /// `Mixdown.tracks`, `mix` and `wav`. The raw input also goes straight to the Ogg path, so
-/// the demuxer and decoder see inputs that did not have to pass authentication.
+/// the demuxer and decoder see inputs that did not have to pass authentication, once as
+/// it is and once with its Ogg page checksums rewritten (OggChecksums.swift).
 ///
 /// Seeds: `swift run FuzzRecording --write-seeds Tests/Fuzz/corpus/Recording` (Seeds.swift)
 /// writes files sealed with `fuzzKey` around Ogg streams made by the recording muxer.
@@ -41,4 +42,6 @@ FuzzDriver.run { input in
         mixdown(contents.plaintext)
     }
     mixdown(bytes)
+    let checksummed = withOggChecksums(bytes)
+    if checksummed != bytes { mixdown(checksummed) }
 }
