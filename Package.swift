@@ -133,8 +133,9 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("STUN", ["Wire"]), ("RTP", ["Wire"]), ("RTCP", ["Wire"]), ("SDP", ["Wire", "Crypto"]),
     ("DTLS", ["Wire", "Crypto"]), ("Admin", ["Admin", "Control", "Store"]),
     ("WHIP", ["HTTPEdge", "Control", "Store", "Wire", "Crypto"]),
-    // Reserved for readers not written yet: "Recording" (recording file reader) and
-    // "AuditExport" (audit export reader); add them here and to scripts/fuzz.sh's ALL.
+    ("Recording", ["Recording", "Crypto", "Wire", "COpus"]),
+    ("AuditExport", ["Control", "Store", "Crypto", "Wire"]),
+    ("APIBody", ["ControlAPI", "Admin", "Control", "Store", "Crypto", "HTTPEdge"]),
 ]
 package.targets += [
     .target(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),

@@ -4,8 +4,8 @@
 #   scripts/fuzz.sh build [Name...]          build (all when no name is given)
 #   scripts/fuzz.sh run SECONDS [Name...]    build, then fuzz each target SECONDS seconds
 #
-# Targets: STUN RTP RTCP SDP DTLS Admin WHIP. The sanitized build goes to .build-fuzz so the
-# ordinary .build stays as it is. Each run starts from Tests/Fuzz/corpus/<Name> (read only);
+# Targets: STUN RTP RTCP SDP DTLS Admin WHIP Recording AuditExport APIBody. The sanitized
+# build goes to .build-fuzz so the ordinary .build stays as it is. Each run starts from Tests/Fuzz/corpus/<Name> (read only);
 # what libFuzzer adds goes to .build-fuzz/corpus/<Name>; a crash leaves
 # .build-fuzz/crashes/<Name>/crash-<sha1> and fails the script. Set FUZZ_NICE=19 to run
 # politely on a shared machine, FUZZ_SCRATCH to build elsewhere than .build-fuzz.
@@ -13,9 +13,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Every target. The recording file reader and the audit export reader get targets named
-# Recording and AuditExport once those readers exist (Package.swift's fuzzTargets).
-ALL=(STUN RTP RTCP SDP DTLS Admin WHIP)
+# Every target (Package.swift's fuzzTargets).
+ALL=(STUN RTP RTCP SDP DTLS Admin WHIP Recording AuditExport APIBody)
 SWIFT=${SWIFT:-$(command -v swift || echo /opt/swift/usr/bin/swift)}
 SCRATCH=${FUZZ_SCRATCH:-.build-fuzz}
 export SWIFT_BACKTRACE=enable=no

@@ -76,8 +76,10 @@ public enum AuditCSV {
 
     /// ISO 8601 UTC with milliseconds, e.g. `2025-01-31T23:59:59.123Z`.
     public static func isoTime(ms: Int64) -> String {
-        let millis = ((ms % 1_000) + 1_000) % 1_000
-        let seconds = (ms - millis) / 1_000
+        // Floor division without `ms - millis`, which overflows near Int64.min.
+        let (quotient, remainder) = ms.quotientAndRemainder(dividingBy: 1_000)
+        let millis = remainder < 0 ? remainder + 1_000 : remainder
+        let seconds = remainder < 0 ? quotient - 1 : quotient
         let secondOfDay = ((seconds % 86_400) + 86_400) % 86_400
         let days = (seconds - secondOfDay) / 86_400
         let (year, month, day) = civilDate(daysSinceEpoch: days)

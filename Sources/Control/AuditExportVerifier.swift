@@ -70,9 +70,11 @@ public enum AuditExportVerifier {
                 prevHash.count == 32
             else { return fail(seq, "hash columns are not 32-byte hex") }
             if let lastSeq {
-                guard seq == lastSeq + 1 else {
-                    return fail(lastSeq + 1, "seq goes from \(lastSeq) to \(seq): rows were "
-                        + "removed, inserted or reordered")
+                // A row at Int64.max has no successor; `+ 1` would trap.
+                let (next, overflow) = lastSeq.addingReportingOverflow(1)
+                guard !overflow, seq == next else {
+                    return fail(overflow ? lastSeq : next, "seq goes from \(lastSeq) to \(seq): "
+                        + "rows were removed, inserted or reordered")
                 }
                 guard prevHash == lastHash else {
                     return fail(seq, "prev_hash is not the previous row's entry_hash")

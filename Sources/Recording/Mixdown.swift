@@ -13,7 +13,12 @@ public enum Mixdown {
         public var placements: [(start: Int, count: Int)]
     }
 
-    /// Decodes every logical stream of `ogg`.
+    /// The longest silence inside one logical stream, in samples at 48 kHz: the muxer's
+    /// restart threshold plus one 120 ms packet.
+    static let maxGapSamples = OggOpusMuxer.restartSamples + 5_760
+
+    /// Decodes every logical stream of `ogg`. Throws `RecordingError.corrupt` for a
+    /// malformed stream, including a gap inside a stream longer than a writer leaves.
     public static func tracks(ogg: [UInt8]) throws -> [Track] {
         let packets = try OggPacketReader().packets(of: ogg)
         var streams: [Int32: StreamState] = [:]
@@ -96,6 +101,13 @@ public enum Mixdown {
             var end = pageGranule - Int64(durations.reduce(0, +))
             guard end >= lastEnd else {
                 throw RecordingError.corrupt("granule positions go backwards in a stream")
+            }
+            // The muxer starts a new stream when a speaker's clock jumps more than
+            // `restartSamples`; a longer gap would be filled with silence sample by sample.
+            guard lastEnd < 0 || end - lastEnd <= Mixdown.maxGapSamples else {
+                throw RecordingError.corrupt(
+                    "granule positions jump \(end - lastEnd) samples inside a stream, more "
+                        + "than the \(Mixdown.maxGapSamples) a writer leaves")
             }
             for (packet, duration) in zip(pending, durations) {
                 end += Int64(duration)
