@@ -5,10 +5,10 @@
 #   scripts/fuzz.sh run SECONDS [Name...]    build, then fuzz each target SECONDS seconds
 #
 # Targets: STUN RTP RTCP SDP DTLS Admin WHIP Recording AuditExport APIBody. The sanitized
-# build goes to .build-fuzz so the ordinary .build stays as it is. Each run starts from Tests/Fuzz/corpus/<Name> (read only);
-# what libFuzzer adds goes to .build-fuzz/corpus/<Name>; a crash leaves
-# .build-fuzz/crashes/<Name>/crash-<sha1> and fails the script. Set FUZZ_NICE=19 to run
-# politely on a shared machine, FUZZ_SCRATCH to build elsewhere than .build-fuzz.
+# build goes to .build-fuzz; the ordinary .build stays as it is. Each run starts from
+# Tests/Fuzz/corpus/<Name> (read only); what libFuzzer adds goes to .build-fuzz/corpus/<Name>;
+# a crash leaves .build-fuzz/crashes/<Name>/crash-<sha1> and fails the script. Set
+# FUZZ_NICE=19 to run politely on a shared machine, FUZZ_SCRATCH to build elsewhere.
 # Summary: one line per target with executions, cov and ft.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
