@@ -98,7 +98,8 @@ func run(_ executable: String, _ arguments: [String]) throws -> String {
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-        throw LoadGenError("\(executable) \(arguments.prefix(3)) exited \(process.terminationStatus)")
+        throw LoadGenError(
+            "\(executable) \(arguments.prefix(3)) exited \(process.terminationStatus)")
     }
     return String(decoding: data, as: UTF8.self)
 }

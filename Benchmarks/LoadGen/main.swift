@@ -99,7 +99,9 @@ func measure(
         }
         if now >= nextConsent {
             // RFC 7675 consent, or whootd ends the sessions after 30 s.
-            for participant in everyone { participant.peer.sendConsentCheck(relayPort: whootd.udpPort) }
+            for participant in everyone {
+                participant.peer.sendConsentCheck(relayPort: whootd.udpPort)
+            }
             nextConsent = now + 5_000_000_000
         }
         if now >= nextSend {

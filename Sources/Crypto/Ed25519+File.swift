@@ -6,7 +6,8 @@ extension Ed25519.PrivateKey {
         -> Ed25519.PrivateKey
     {
         if let bytes = try KeyFile.read(path) {
-            return try Ed25519.PrivateKey(pem: Secret(String(decoding: bytes.reveal, as: UTF8.self)))
+            let text = String(decoding: bytes.reveal, as: UTF8.self)
+            return try Ed25519.PrivateKey(pem: Secret(text))
         }
         guard create else {
             throw CryptoError("reading key file \(path)", reason: "no such file")

@@ -31,7 +31,8 @@ extension RelayEngine {
         } catch {
             return counters.drop(error == .replayFail ? .srtpReplay : .srtpAuthFailure)
         }
-        let parsed = RTCPPacket.parseCompound(UnsafeRawBufferPointer(start: base, count: plainLength))
+        let parsed = RTCPPacket.parseCompound(
+            UnsafeRawBufferPointer(start: base, count: plainLength))
         guard parsed.malformed == 0, parsed.packets.first?.isReport == true else {
             counters.rtcpMalformed.add(1, ordering: .relaxed)
             return

@@ -31,7 +31,8 @@ public struct SessionPlan: Sendable {
     public init(
         id: SessionID, tenant: TenantID, channel: ChannelID, member: MemberID,
         localUfrag: String, localPwd: Secret<String>, remoteUfrag: String,
-        ownerCredentialHash: [UInt8] = [], dtlsRole: DTLSRole, remoteFingerprints: [CertificateFingerprint],
+        ownerCredentialHash: [UInt8] = [], dtlsRole: DTLSRole,
+        remoteFingerprints: [CertificateFingerprint],
         incoming: IncomingStream?, slots: [SlotPlan]
     ) {
         self.id = id

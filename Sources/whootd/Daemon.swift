@@ -174,7 +174,8 @@ final class Daemon {
         if let path = options.configFile {
             do {
                 let fresh = try Options.parse(
-                    ["--config", path], readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+                    ["--config", path],
+                    readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
                 options.logLevel = fresh.logLevel
                 options.tlsCertificate = fresh.tlsCertificate
                 if let level = LogLevel(name: fresh.logLevel) { Logger.setLevel(level) }

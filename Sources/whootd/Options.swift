@@ -210,12 +210,15 @@ struct Options {
         }
     }
 
-    static func number<T: FixedWidthInteger>(_ text: String, _ key: String, in range: ClosedRange<T>)
+    static func number<T: FixedWidthInteger>(
+        _ text: String, _ key: String, in range: ClosedRange<T>
+    )
         throws -> T
     {
         guard let value = T(text), range.contains(value) else {
             throw UsageError(
-                description: "\(key) takes a whole number from \(range.lowerBound) to \(range.upperBound)")
+                description: "\(key) takes a whole number from \(range.lowerBound) to "
+                    + "\(range.upperBound)")
         }
         return value
     }
