@@ -138,6 +138,16 @@ extension ControlPlane {
                         transaction, TenantScope(member.tenant), actor, .loginFailure,
                         target: "member:\(member.id.rawValue)", at: now)
                 }
+            } else if let tenant = try store.read({ try $0.tenant(slug: slug) }) {
+                // A guessed handle leaves a trace too (password spraying), under the
+                // tenant it aimed at; the handle is kept as given, cut to 64 characters.
+                let actor = Actor(.system, ip: ip, requestID: requestID)
+                try store.write { transaction in
+                    try audit(
+                        transaction, TenantScope(tenant.id), actor, .loginFailure,
+                        target: "handle:unknown", at: now,
+                        metadata: ["handle": String(handle.prefix(64))])
+                }
             }
             throw refused
         }

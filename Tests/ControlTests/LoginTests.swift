@@ -71,8 +71,12 @@ import Wire
                               now: fixture.nowMs)
         }
         let events = try control.store.read { try $0.auditEvents(TenantScope(tenant)) }
-        #expect(events.last?.entry.action == "login.failure")
-        #expect(events.last?.entry.ip == "192.0.2.1")
+        let failures = events.filter { $0.entry.action == "login.failure" }
+        #expect(failures.count == 2)
+        #expect(failures.first?.entry.ip == "192.0.2.1")
+        // A guessed handle is audited too, under the tenant it aimed at.
+        #expect(failures.last?.entry.target == "handle:unknown")
+        #expect(failures.last?.entry.metadataJSON.contains("nobody") == true)
     }
 
     @Test func failedLoginsAreThrottledPerAccountUntilTheWindowEnds() throws {
