@@ -44,7 +44,7 @@ extension Certificate {
         PEMText.write(secure: false) { bio in PEM_write_bio_X509(bio, x509) }
     }
 
-    /// The private key alone, PKCS #8 PEM ("BEGIN PRIVATE KEY"), unencrypted.
+    /// The private key alone, as unencrypted PKCS #8 PEM.
     public var privateKeyPEM: Secret<String> {
         Secret(
             PEMText.write(secure: true) { bio in

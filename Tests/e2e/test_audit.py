@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from conftest import REPO
-from peer import Peer, http_request_sync
+from peer import connected_pair, http_request_sync
 
 SECRETS_NEVER_LOGGED = []
 
@@ -156,22 +156,13 @@ def test_tampering_with_the_database_file_is_reported_at_the_right_entry(daemon,
     assert problem["seq"] == seq, (kind, problem)
 
 
-async def close_all(*peers):
-    for peer in peers:
-        await peer.close()
-
-
 def test_review_cycle_revokes_live_audio_and_logs_completion(daemon, tmp_path):
     daemon.add_member("demo", "lobby", "carol")
 
     async def scenario():
-        alice = Peer(daemon.base_url, daemon.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = Peer(daemon.base_url, daemon.token("demo", "lobby", "bob"), tone_hz=660)
-        try:
-            await alice.connect()
-            await bob.connect()
-            await alice.wait_frames(100, timeout=15)
-            await bob.wait_frames(100, timeout=15)
+        async with connected_pair(daemon.base_url, daemon.token("demo", "lobby", "alice"),
+                                  daemon.token("demo", "lobby", "bob"),
+                                  frames=100) as (alice, bob):
 
             review = json.loads(daemon.ctl("--json", "review", "start", "--tenant", "demo")
                                 .stdout)
@@ -205,8 +196,6 @@ def test_review_cycle_revokes_live_audio_and_logs_completion(daemon, tmp_path):
             assert by_handle["bob"]["decision"] == "revoke"
             assert by_handle["carol"]["new_role"] == "auditor"
             assert by_handle["alice"]["comment"] == "'=cmd|' /C calc'!A0"
-        finally:
-            await close_all(alice, bob)
 
     asyncio.run(scenario())
     log = entries(export(daemon, tmp_path))

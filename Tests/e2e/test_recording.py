@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import Daemon
-from peer import Peer, ToneTrack, band_share_of, http_request_sync
+from peer import Peer, ToneTrack, band_share_of, connected_pair, http_request_sync
 from aiortc.mediastreams import MediaStreamError
 
 FRAME_S = 0.020
@@ -223,18 +223,11 @@ def test_slow_disk_drops_recording_frames_and_the_call_goes_on(slow_disk_daemon)
                "--enabled", "on")
 
     async def call():
-        alice = Peer(daemon.base_url, daemon.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = Peer(daemon.base_url, daemon.token("demo", "lobby", "bob"), tone_hz=660)
-        try:
-            await alice.connect()
-            await bob.connect()
-            await alice.wait_frames(150, timeout=15)
-            await bob.wait_frames(150, timeout=15)
+        async with connected_pair(daemon.base_url, daemon.token("demo", "lobby", "alice"),
+                                  daemon.token("demo", "lobby", "bob"),
+                                  frames=150) as (alice, bob):
             assert band_share_of(alice.samples(), 660) > 0.8
             assert band_share_of(bob.samples(), 440) > 0.8
-        finally:
-            await alice.close()
-            await bob.close()
 
     asyncio.run(call())
     status = json.loads(daemon.ctl("--json", "recording", "status").stdout)
