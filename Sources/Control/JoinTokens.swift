@@ -58,9 +58,10 @@ extension ControlPlane {
     }
 
     /// Issues a join token by ids; see `issueJoinToken(tenant:channel:member:...)`.
+    /// `rejoin` marks, in the audit entry, the token handed out with an admitted session.
     public func issueJoinToken(
         tenant: TenantID, channel: ChannelID, member: MemberID, ttlSeconds: Int = 300,
-        now: Int64, actor: Actor
+        now: Int64, actor: Actor, rejoin: Bool = false
     ) throws -> Secret<String> {
         guard Self.joinTokenTTLRange.contains(ttlSeconds) else {
             throw ControlError.badRequest(
@@ -88,7 +89,9 @@ extension ControlPlane {
                 expiresAtMs: expires)
             try audit(
                 transaction, scope, actor, .joinTokenIssue, target: "member:\(member.rawValue)",
-                at: now, metadata: ["channel": channel.rawValue, "expires_at_ms": expires])
+                at: now,
+                metadata: ["channel": channel.rawValue, "expires_at_ms": expires]
+                    .merging(rejoin ? ["rejoin": true] : [:]) { first, _ in first })
         }
         return Secret(token)
     }
@@ -136,7 +139,7 @@ extension ControlPlane {
         }
     }
 
-    static func isWellFormedJoinToken(_ token: String) -> Bool {
+    public static func isWellFormedJoinToken(_ token: String) -> Bool {
         guard token.utf8.count == joinTokenPrefix.utf8.count + 43,
             token.hasPrefix(joinTokenPrefix)
         else { return false }

@@ -2,16 +2,22 @@
 public enum SecurityHeaders {
     /// Allows only the built-in page's own inline script and style (by hash), requests to
     /// the same origin, and nothing else; the page may not be framed.
-    public static let contentSecurityPolicy = [
-        "default-src 'none'",
-        "script-src \(StaticPage.scriptHash)",
-        "style-src \(StaticPage.styleHash)",
-        "connect-src 'self'",
-        "img-src data:",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    ].joined(separator: "; ")
+    public static let contentSecurityPolicy = contentSecurityPolicy(connectingTo: [])
+
+    /// The policy, with `origins` (the other nodes of a workspace) added to `connect-src`
+    /// so the page may join a channel served by one of them.
+    public static func contentSecurityPolicy(connectingTo origins: [String]) -> String {
+        [
+            "default-src 'none'",
+            "script-src \(StaticPage.scriptHash)",
+            "style-src \(StaticPage.styleHash)",
+            (["connect-src 'self'"] + origins).joined(separator: " "),
+            "img-src data:",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ].joined(separator: "; ")
+    }
 
     /// Defaults sent unless the handler's response sets a header of the same name.
     public static let defaults: [(String, String)] = [

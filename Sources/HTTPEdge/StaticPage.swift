@@ -72,7 +72,7 @@ public enum StaticPage {
     public static let styleHash = "'sha256-8eqcWj01l780FxWDp/PDTUojo0yg9iMkqczw6Qw0Aqo='"
 
     /// CSP source for the inline `<script>`: `'sha256-<base64 of SHA-256(script)>'`.
-    public static let scriptHash = "'sha256-V00Lz7Yt3rqaKlfXoCz1RDA+8rKtqBkABULbiJn0ON8='"
+    public static let scriptHash = "'sha256-6PgP0jIq+PxEgu8GfL16Rj2x0o8+7HhqkOcp0YcWIBQ='"
 
     /// The text of the inline `<style>` element.
     public static let style = """
@@ -111,6 +111,10 @@ public enum StaticPage {
           var leaveButton = document.getElementById("leave");
           var remote = document.getElementById("remote");
           var pc = null, microphone = null, resource = null, token = "";
+          // The token handed out with the live session, for coming back after a loss.
+          var rejoinToken = "", rejoining = false, leaving = false, rejoinTimer = null;
+          var rejoinsSinceConnected = 0;
+          window.whootRejoins = 0;
 
           function setState(state, label) {
             window.whootState = state;
@@ -134,13 +138,18 @@ public enum StaticPage {
             };
           }
 
-          function cleanUp() {
+          function closePeer() {
             if (pc) { pc.close(); pc = null; }
+            while (remote.firstChild) { remote.removeChild(remote.firstChild); }
+          }
+
+          function cleanUp() {
+            clearTimeout(rejoinTimer);
+            closePeer();
             if (microphone) {
               microphone.getTracks().forEach(function (track) { track.stop(); });
               microphone = null;
             }
-            while (remote.firstChild) { remote.removeChild(remote.firstChild); }
           }
 
           function gatheringDone(connection, limitMs) {
@@ -180,47 +189,133 @@ public enum StaticPage {
               if (connection !== pc) { return; }
               var state = connection.connectionState;
               if (state === "connected") {
+                clearTimeout(rejoinTimer);
+                rejoinsSinceConnected = 0;
                 setState("connected", "Connected.");
               } else if (state === "disconnected") {
                 statusText.textContent = "Connection interrupted, waiting...";
+                clearTimeout(rejoinTimer);
+                rejoinTimer = setTimeout(function () {
+                  if (connection === pc && connection.connectionState !== "connected") {
+                    rejoin();
+                  }
+                }, 3000);
               } else if (state === "failed") {
-                fail("connection to the server failed");
+                rejoin();
               }
             });
+          }
+
+          function sleep(ms) {
+            return new Promise(function (resolve) { setTimeout(resolve, ms); });
+          }
+
+          function postOffer(url, sdp) {
+            return fetch(url, {
+              method: "POST",
+              cache: "no-store",
+              redirect: "manual",
+              headers: {
+                "Authorization": "Bearer " + token,
+                "Content-Type": "application/sdp"
+              },
+              body: sdp
+            });
+          }
+
+          // Sends the offer to where the channel lives. Another node answers 307, which
+          // fetch cannot follow across origins with the token, so ask /whip/route.
+          async function sendOffer(sdp) {
+            var url = new URL("/whip", window.location.href).href;
+            for (var hop = 0; hop < 3; hop++) {
+              var response = await postOffer(url, sdp);
+              if (response.type !== "opaqueredirect") { return response; }
+              var routed = await fetch(new URL("/whip/route", url).href, {
+                cache: "no-store",
+                headers: { "Authorization": "Bearer " + token }
+              });
+              if (!routed.ok) { return routed; }
+              url = new URL((await routed.json()).whip_url, routed.url).href;
+            }
+            throw new Error("the servers kept redirecting the join");
+          }
+
+          // One attempt: a new peer connection, the offer, the answer.
+          async function connect() {
+            pc = new RTCPeerConnection({ iceServers: [] });
+            var connection = pc;
+            watch(pc);
+            pc.addEventListener("track", function (event) { play(event.track); });
+            pc.addTransceiver(microphone.getAudioTracks()[0],
+              { direction: "sendrecv", streams: [microphone] });
+            for (var i = 0; i < 3; i++) {
+              pc.addTransceiver("audio", { direction: "recvonly" });
+            }
+            await pc.setLocalDescription(await pc.createOffer());
+            await gatheringDone(pc, 2000);
+            var response = await sendOffer(pc.localDescription.sdp);
+            if (!response.ok) {
+              var error = new Error(await serverError(response));
+              error.status = response.status;
+              throw error;
+            }
+            var location = response.headers.get("Location");
+            resource = location ? new URL(location, response.url).href : null;
+            rejoinToken = response.headers.get("Whoot-Rejoin-Token") || "";
+            var answer = await response.text();
+            if (connection !== pc) { return; }
+            await pc.setRemoteDescription({ type: "answer", sdp: answer });
+          }
+
+          // The session was lost (its node died, the network moved, the channel moved):
+          // come back with the rejoin token, trying again while the servers are away.
+          async function rejoin() {
+            if (rejoining || leaving) { return; }
+            if (!rejoinToken || rejoinsSinceConnected >= 5) {
+              fail("connection to the server failed");
+              return;
+            }
+            rejoining = true;
+            clearTimeout(rejoinTimer);
+            setState("rejoining", "Connection lost, rejoining...");
+            var deadline = Date.now() + 60000, delay = 500;
+            while (!leaving && Date.now() < deadline) {
+              closePeer();
+              token = rejoinToken;
+              resource = null;
+              try {
+                rejoinsSinceConnected += 1;
+                await connect();
+                window.whootRejoins += 1;
+                rejoining = false;
+                if (pc && pc.connectionState !== "connected") {
+                  statusText.textContent = "Reconnecting...";
+                }
+                return;
+              } catch (error) {
+                if (error && (error.status === 401 || error.status === 403)) {
+                  rejoining = false;
+                  fail("could not rejoin: " + error.message);
+                  return;
+                }
+                await sleep(delay);
+                delay = Math.min(delay * 2, 4000);
+              }
+            }
+            rejoining = false;
+            if (!leaving) { fail("could not rejoin: the servers stayed unreachable"); }
           }
 
           async function join() {
             if (!token) { fail("this link has no join token"); return; }
             joinButton.disabled = true;
             errorText.textContent = "";
+            leaving = false;
+            rejoinsSinceConnected = 0;
             setState("joining", "Joining...");
             try {
               microphone = await navigator.mediaDevices.getUserMedia({ audio: true });
-              pc = new RTCPeerConnection({ iceServers: [] });
-              watch(pc);
-              pc.addEventListener("track", function (event) { play(event.track); });
-              pc.addTransceiver(microphone.getAudioTracks()[0],
-                { direction: "sendrecv", streams: [microphone] });
-              for (var i = 0; i < 3; i++) {
-                pc.addTransceiver("audio", { direction: "recvonly" });
-              }
-              await pc.setLocalDescription(await pc.createOffer());
-              await gatheringDone(pc, 2000);
-              var response = await fetch("/whip", {
-                method: "POST",
-                cache: "no-store",
-                headers: {
-                  "Authorization": "Bearer " + token,
-                  "Content-Type": "application/sdp"
-                },
-                body: pc.localDescription.sdp
-              });
-              if (!response.ok) { throw new Error(await serverError(response)); }
-              var location = response.headers.get("Location");
-              resource = location ? new URL(location, window.location.href).href : null;
-              var answer = await response.text();
-              if (!pc) { return; }
-              await pc.setRemoteDescription({ type: "answer", sdp: answer });
+              await connect();
               leaveButton.disabled = false;
               if (pc.connectionState !== "connected") {
                 statusText.textContent = "Connecting...";
@@ -232,6 +327,8 @@ public enum StaticPage {
 
           async function leave() {
             leaveButton.disabled = true;
+            leaving = true;
+            rejoinToken = "";
             var target = resource;
             resource = null;
             cleanUp();

@@ -50,6 +50,20 @@ extension WriteTransaction {
         return changes == 1
     }
 
+    /// Moves the expiry of an unused token to `untilMs` (a rejoin token whose session is
+    /// still live). Returns false when the token is used, gone or not in the scope.
+    public func extendJoinToken(_ scope: TenantScope, hash: [UInt8], untilMs: Int64) throws
+        -> Bool
+    {
+        _ = try scoped(
+            scope, """
+                UPDATE join_tokens SET expires_at_ms = ?3
+                WHERE tenant_id = ?1 AND token_hash = ?2 AND used_at_ms IS NULL
+                """,
+            [.blob(hash), .integer(untilMs)])
+        return changes == 1
+    }
+
     /// Deletes tokens that expired before `beforeMs` (housekeeping); returns how many.
     public func deleteExpiredJoinTokens(beforeMs: Int64) throws -> Int {
         try acrossTenants(

@@ -10,10 +10,17 @@ struct APIRoutes: Sendable {
 
     init(
         whip: WHIPService, relay: Relay, control: ControlPlane, recording: RecordingService,
-        metrics: MetricsRenderer, joinTokenTTLSeconds: Int = 300
+        metrics: MetricsRenderer, joinTokenTTLSeconds: Int = 300,
+        cors: CrossOrigin = CrossOrigin(allowed: [])
     ) {
         var router = Router()
-        router.add("GET", "/") { _, _ in .html(StaticPage.indexHTML) }
+        let pagePolicy = SecurityHeaders.contentSecurityPolicy(
+            connectingTo: cors.allowed.sorted())
+        router.add("GET", "/") { _, _ in
+            var page = HTTPResponse.html(StaticPage.indexHTML)
+            page.headers.append(("Content-Security-Policy", pagePolicy))
+            return page
+        }
         router.add("GET", "/healthz") { _, _ in .json(200, rawJSON: #"{"status":"ok"}"#) }
         router.add("GET", "/metrics") { request, _ in
             // Counters only, no tenant data; still, only scrapers on this host may read them.
@@ -24,10 +31,15 @@ struct APIRoutes: Sendable {
                 status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
                 body: Array(metrics.render().utf8))
         }
-        router.add("POST", "/whip") { request, _ in whip.post(request) }
-        router.add("DELETE", "/whip/:id") { request, params in
-            whip.delete(request, id: params["id"] ?? "")
+        router.add("POST", "/whip") { request, _ in cors.decorate(whip.post(request), for: request) }
+        router.add("GET", "/whip/route") { request, _ in
+            cors.decorate(whip.route(request), for: request)
         }
+        router.add("DELETE", "/whip/:id") { request, params in
+            cors.decorate(whip.delete(request, id: params["id"] ?? ""), for: request)
+        }
+        router.add("OPTIONS", "/whip") { request, _ in cors.preflight(request) }
+        router.add("OPTIONS", "/whip/:id") { request, _ in cors.preflight(request) }
         ControlRoutes(control: whip.control, joinTokenTTLSeconds: joinTokenTTLSeconds)
             .register(on: &router)
         AuditAPI.register(&router, control: control)

@@ -80,6 +80,10 @@ final class Daemon {
         let whip = WHIPService(
             control: control, relay: relay, certificate: dtlsCertificate,
             candidateHost: candidate)
+        let rejoin = RejoinKeeper(
+            graceSeconds: options.rejoinGraceSeconds, control: control, relay: relay)
+        rejoin.start()
+        whip.rejoin = rejoin
         self.whip = whip
         try startCluster(control: control, relay: relay, whip: whip)
         let api = APIRoutes(
@@ -87,7 +91,8 @@ final class Daemon {
             metrics: MetricsRenderer(
                 relay: relay, http: httpMetrics,
                 limits: LimitHits(relay: relay, http: httpLimits, control: control)),
-            joinTokenTTLSeconds: options.joinTokenTTLSeconds)
+            joinTokenTTLSeconds: options.joinTokenTTLSeconds,
+            cors: CrossOrigin(allowed: options.allowedOrigins))
         let metrics = httpMetrics
         let https = HTTPSServer(
             configuration: HTTPSConfiguration(
@@ -153,6 +158,7 @@ final class Daemon {
     func stop() {
         stopping.value.store(true, ordering: .relaxed)
         whip?.cluster?.stop()
+        whip?.rejoin?.stop()
         admin?.stop()
         https?.stop()
         relay?.stop()

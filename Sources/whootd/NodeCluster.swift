@@ -19,7 +19,8 @@ import Wire
 /// notifications: the node where the admin acted sends NOTIFY after the commit, and every
 /// node's listener drops the member's media within one wait turn (< 1 s). NOTIFY rather
 /// than polling: delivery is immediate and costs no queries while nothing happens. A
-/// notification sent while a node's listener is disconnected is lost to it.
+/// notification sent while a node's listener is disconnected is lost to it, so after a
+/// reconnect the node re-checks every live session against the database.
 ///
 /// Threading: `route` runs on HTTP threads; one thread renews leases, one listens.
 final class NodeCluster: @unchecked Sendable {
@@ -179,13 +180,35 @@ final class NodeCluster: @unchecked Sendable {
                     apply(payload)
                 }
             } catch {
-                // TODO: notifications sent while this connection is down are lost; after a
-                // reconnect, live sessions should be re-checked against the database.
                 Self.logger.error("revocation listener failed", ["error": "\(error)"])
                 Thread.sleep(forTimeInterval: 1)
-                if let fresh = try? Self.connectListener(conninfo) { listener = fresh }
+                if let fresh = try? Self.connectListener(conninfo) {
+                    listener = fresh
+                    // Notifications sent while the connection was down are lost: check
+                    // every live session against the database instead.
+                    recheckLiveSessions()
+                }
             }
         }
+    }
+
+    /// Drops each live session whose member may no longer be in its channel.
+    func recheckLiveSessions() {
+        var dropped = 0
+        for plan in relay.sessions() {
+            do {
+                guard try !control.mayStillJoin(
+                    tenant: plan.tenant, member: plan.member, channel: plan.channel)
+                else { continue }
+                dropped += relay.dropMember(
+                    tenant: plan.tenant, member: plan.member, channel: plan.channel)
+            } catch {
+                Self.logger.error("live session re-check failed", ["error": "\(error)"])
+            }
+        }
+        Self.logger.notice("revocation listener reconnected; live sessions re-checked", [
+            "dropped": "\(dropped)",
+        ])
     }
 
     private func apply(_ payload: String) {

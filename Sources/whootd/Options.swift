@@ -39,6 +39,10 @@ struct Options {
     var nodeURL: String? = nil
     /// How long a channel lease lasts without renewal, in seconds.
     var leaseSeconds = 10
+    /// How long a session's rejoin token stays valid after the session is lost, in seconds.
+    var rejoinGraceSeconds = 60
+    /// Origins (https:// base URLs) whose pages may call the WHIP endpoints (CORS).
+    var allowedOrigins: [String] = []
 
     static let usage = """
         usage: whootd [--config FILE] [options]
@@ -197,6 +201,17 @@ struct Options {
             }
             nodeURL = value
         case "lease_seconds": leaseSeconds = try Self.number(value, key, in: 2...300)
+        case "rejoin_grace_seconds":
+            rejoinGraceSeconds = try Self.number(value, key, in: 10...3_600)
+        case "allowed_origins":
+            let origins = value.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            for origin in origins where CrossOrigin.normalise(origin) == nil {
+                throw UsageError(
+                    description: "\(key): \(origin) is not an https:// origin (scheme://host:port)")
+            }
+            allowedOrigins = origins
         case "store", "store_owner":
             let postgres = value.hasPrefix("postgres://") || value.hasPrefix("postgresql://")
             guard postgres || (key == "store" && value == "sqlite") else {

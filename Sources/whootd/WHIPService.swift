@@ -13,6 +13,8 @@ import Wire
 /// Thread use: called on the HTTP server's threads, concurrently.
 final class WHIPService: @unchecked Sendable {
     static let logger = Logger("whip")
+    /// The response header of a 201 that carries the session's rejoin token.
+    static let rejoinTokenHeader = "Whoot-Rejoin-Token"
     static let iceAlphabet = Array(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
@@ -22,6 +24,8 @@ final class WHIPService: @unchecked Sendable {
     let candidateHost: String
     /// With several nodes on one database: sends joins to the channel's node.
     var cluster: NodeCluster?
+    /// Issues and keeps the rejoin token handed out with each admitted session.
+    var rejoin: RejoinKeeper?
     /// Cleared when a drain starts: new joins get 503.
     private let admitting = Atomic<Bool>(true)
 
@@ -92,15 +96,24 @@ final class WHIPService: @unchecked Sendable {
         } catch {
             return refused(error, request)
         }
+        var headers = [("Content-Type", "application/sdp"), ("Location", "/whip/\(id.rawValue)")]
+        do {
+            if let token = try rejoin?.issue(
+                for: id, admission: admission, ip: request.clientAddress,
+                requestID: request.requestID)
+            {
+                headers.append((Self.rejoinTokenHeader, token.reveal))
+            }
+        } catch {
+            // The call works without it; the client just cannot come back by itself.
+            Self.logger.error("rejoin token not issued", ["error": "\(error)"])
+        }
         Self.logger.info("session created", [
             "session.id": id.rawValue, "tenant.id": "\(admission.tenant.rawValue)",
             "channel.id": "\(admission.channel.rawValue)",
             "member.id": "\(admission.member.rawValue)", "peer.addr": request.clientAddress,
         ])
-        return HTTPResponse(
-            status: 201,
-            headers: [("Content-Type", "application/sdp"), ("Location", "/whip/\(id.rawValue)")],
-            body: Array(negotiated.answer.utf8))
+        return HTTPResponse(status: 201, headers: headers, body: Array(negotiated.answer.utf8))
     }
 
     /// 503 when the relay as a whole is busy, 429 when this client, tenant or channel is
@@ -130,7 +143,23 @@ final class WHIPService: @unchecked Sendable {
             Digest.constantTimeEqual($0.ownerCredentialHash, presented)
         }
         guard removed else { return .error(404, "no such session") }
+        rejoin?.withdraw(SessionID(id))
         return HTTPResponse(status: 200, headers: [], body: [])
+    }
+
+    /// GET /whip/route: the WHIP URL a join with this token belongs at (this node's
+    /// `/whip`, or the channel's node), without spending the token. For browsers, whose
+    /// fetch cannot follow a 307 across origins with its Authorization header.
+    func route(_ request: HTTPRequest) -> HTTPResponse {
+        guard let token = bearerToken(request) else {
+            return .error(401, "missing Authorization: Bearer <join token>")
+        }
+        guard ControlPlane.isWellFormedJoinToken(token) else {
+            return .error(401, "join token refused: \(JoinTokenError.malformed)")
+        }
+        var url = "/whip"
+        if case .redirect(let target) = cluster?.route(token: token) ?? .local { url = target }
+        return .json(200, ["whip_url": url])
     }
 
     private func bearerToken(_ request: HTTPRequest) -> String? {

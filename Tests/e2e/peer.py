@@ -143,6 +143,7 @@ class Peer:
         self.offer_sdp = None
         self.answer_sdp = None
         self.location = None
+        self.rejoin_token = None  # Whoot-Rejoin-Token of the 201, for coming back
         self.post_status = None
         self.post_body = b""
         self.received = []  # ReceivedTrack, in arrival order
@@ -183,6 +184,7 @@ class Peer:
         if not location:
             raise AssertionError("WHIP 201 without a Location header")
         self.location = urllib.parse.urljoin(self.base_url + "/", location)
+        self.rejoin_token = headers.get("whoot-rejoin-token")
         self.answer_sdp = body.decode()
         await asyncio.wait_for(self.pc.setRemoteDescription(
             RTCSessionDescription(sdp=self.answer_sdp, type="answer")), 15)

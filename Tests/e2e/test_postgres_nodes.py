@@ -13,11 +13,13 @@ import urllib.parse
 import pytest
 from aiortc import RTCSessionDescription
 
+from browser import start_chromium, wait_for_state, write_tone_wav
 from conftest import Daemon
 from peer import Peer, http_request
 from test_postgres import cluster, psql, uri  # noqa: F401 (the fixture)
 
 LEASE_SECONDS = 3
+REJOIN_GRACE_SECONDS = 30
 
 
 class RedirectedPeer(Peer):
@@ -53,6 +55,7 @@ class RedirectedPeer(Peer):
         if status != 201:
             return status
         self.location = urllib.parse.urljoin(self.base_url + "/", headers["location"])
+        self.rejoin_token = headers.get("whoot-rejoin-token")
         self.answer_sdp = body.decode()
         await asyncio.wait_for(self.pc.setRemoteDescription(
             RTCSessionDescription(sdp=self.answer_sdp, type="answer")), 15)
@@ -60,23 +63,34 @@ class RedirectedPeer(Peer):
         return status
 
 
-def node(cluster, database, tmp_path, name, keys_from=None, demo=True) -> Daemon:
+def node(cluster, database, tmp_path, name, demo=True) -> Daemon:
+    """A node not yet started: `configure` and `start` it."""
     workdir = tempfile.mkdtemp(prefix=f"whoot-{name}-", dir="/tmp")
     config = os.path.join(workdir, "whootd.conf")
     extra = ["--config", config] + ([] if demo else ["--no-demo"])
     daemon = Daemon(workdir, str(tmp_path / f"{name}.log"), extra_args=extra)
-    with open(config, "w") as out:
-        out.write(f'store = "{uri(cluster, "whoot_app", database)}"\n'
-                  f'store_owner = "{uri(cluster, "whoot_owner", database)}"\n'
-                  f"node_url = https://127.0.0.1:{daemon.https_port}\n"
-                  f"lease_seconds = {LEASE_SECONDS}\n")
-    if keys_from:
-        # Nodes of one workspace share their keys (TLS, DTLS, audit signing, MFA).
-        shutil.copytree(os.path.join(keys_from.state_dir, "keys"),
-                        os.path.join(daemon.state_dir, "keys"))
-        os.chmod(daemon.state_dir, 0o700)
     daemon.workdir = workdir
-    return daemon.start()
+    daemon.config = config
+    daemon.store = (f'store = "{uri(cluster, "whoot_app", database)}"\n'
+                    f'store_owner = "{uri(cluster, "whoot_owner", database)}"\n')
+    return daemon
+
+
+def start_nodes(first: Daemon, second: Daemon) -> None:
+    """Each node's config names both nodes' origins (CORS for the page); the second copies
+    the first's keys, as the nodes of one workspace share them (TLS, DTLS, audit, MFA)."""
+    origins = f"{first.base_url}, {second.base_url}"
+    for daemon in (first, second):
+        with open(daemon.config, "w") as out:
+            out.write(daemon.store + f"node_url = {daemon.base_url}\n"
+                      f"lease_seconds = {LEASE_SECONDS}\n"
+                      f"allowed_origins = {origins}\n"
+                      f"rejoin_grace_seconds = {REJOIN_GRACE_SECONDS}\n")
+    first.start()
+    shutil.copytree(os.path.join(first.state_dir, "keys"),
+                    os.path.join(second.state_dir, "keys"))
+    os.chmod(second.state_dir, 0o700)
+    second.start()
 
 
 @pytest.fixture
@@ -84,12 +98,14 @@ def two_nodes(cluster, tmp_path):
     database = "whoot_nodes_" + os.urandom(4).hex()
     psql(cluster, "whoot_owner", "postgres", f"CREATE DATABASE {database}")
     first = node(cluster, database, tmp_path, "a")
-    second = node(cluster, database, tmp_path, "b", keys_from=first, demo=False)
+    second = node(cluster, database, tmp_path, "b", demo=False)
+    first.database = second.database = database
     try:
+        start_nodes(first, second)
         yield first, second
     finally:
         for daemon in (first, second):
-            if daemon.proc.poll() is None:
+            if daemon.proc is not None and daemon.proc.poll() is None:
                 daemon.stop()
             shutil.rmtree(daemon.workdir, ignore_errors=True)
 
@@ -131,15 +147,17 @@ def test_killing_the_serving_node_moves_the_channel(two_nodes):
         alice = RedirectedPeer(a.base_url, a.token("demo", "lobby", "alice"), tone_hz=440)
         bob = RedirectedPeer(a.base_url, a.token("demo", "lobby", "bob"), tone_hz=660)
         await hear_each_other(alice, bob)
+        assert alice.rejoin_token and bob.rejoin_token
         a.proc.send_signal(signal.SIGKILL)
         a.proc.wait(timeout=10)
         killed = time.monotonic()
         await alice.close()
         await bob.close()
 
-        # The clients rejoin through the surviving node with new tokens.
-        alice = RedirectedPeer(b.base_url, b.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = RedirectedPeer(b.base_url, b.token("demo", "lobby", "bob"), tone_hz=660)
+        # The clients come back by themselves with the rejoin tokens node A handed out,
+        # through the surviving node, with no new token from anyone.
+        alice = RedirectedPeer(b.base_url, alice.rejoin_token, tone_hz=440)
+        bob = RedirectedPeer(b.base_url, bob.rejoin_token, tone_hz=660)
         try:
             await hear_each_other(alice, bob)
             moved = time.monotonic() - killed
@@ -154,3 +172,96 @@ def test_killing_the_serving_node_moves_the_channel(two_nodes):
     asyncio.run(call())
     verify = b.ctl("audit", "verify", "--tenant", "demo")
     assert "ok" in verify.stdout.lower(), verify.stdout
+
+
+def listening_backends(cluster, database) -> int:
+    return int(psql(cluster, "postgres", database,
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query LIKE 'LISTEN%'")[0])
+
+
+def test_a_revocation_sent_while_a_nodes_listener_is_down_still_ends_the_call(
+        two_nodes, cluster):
+    a, b = two_nodes
+
+    async def call():
+        alice = RedirectedPeer(a.base_url, a.token("demo", "lobby", "alice"), tone_hz=440)
+        bob = RedirectedPeer(a.base_url, a.token("demo", "lobby", "bob"), tone_hz=660)
+        try:
+            await hear_each_other(alice, bob)
+            # Cut both nodes' LISTEN connections, then revoke on B while A cannot hear it:
+            # the NOTIFY is lost to A, which must find out by re-checking its sessions.
+            assert listening_backends(cluster, a.database) == 2
+            psql(cluster, "postgres", a.database,
+                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                 "WHERE datname = current_database() AND query LIKE 'LISTEN%'")
+            deadline = time.monotonic() + 5
+            while listening_backends(cluster, a.database) != 0:
+                assert time.monotonic() < deadline, "the LISTEN backends did not go away"
+                await asyncio.sleep(0.02)
+            b.ctl("member", "remove", "--tenant", "demo", "--member", "bob")
+            removed = time.monotonic()
+            while True:
+                frames = bob.frames_received
+                await asyncio.sleep(0.5)
+                if bob.frames_received - frames < 3:
+                    break
+                assert time.monotonic() - removed < 10, "bob still hears 10 s after removal"
+            print(f"missed revocation applied {time.monotonic() - removed:.2f} s after it")
+            assert "re-checked" in a.output()
+        finally:
+            await alice.close()
+            await bob.close()
+
+    asyncio.run(call())
+
+
+def test_the_page_follows_the_channel_to_its_node_and_rejoins_after_a_failover(
+        two_nodes, tmp_path):
+    """The built-in page, served by node A, joins a channel that lives on node B (A answers
+    307, the page asks A's /whip/route and posts to B across origins); when B is killed,
+    the page comes back by itself with its rejoin token through A."""
+    a, b = two_nodes
+
+    async def call():
+        bob = RedirectedPeer(b.base_url, b.token("demo", "lobby", "bob"))
+        driver = None
+        try:
+            await bob.connect()  # the channel's lease is now B's
+            wav = write_tone_wav(tmp_path / "tone523.wav", 523)
+            driver = await asyncio.to_thread(start_chromium, wav, tmp_path / "chromedriver.log")
+            link = f"{a.base_url}/#token={a.token('demo', 'lobby', 'alice')}&autojoin=1"
+            await asyncio.to_thread(driver.get, link)
+            try:
+                await asyncio.to_thread(wait_for_state, driver, "connected", 30)
+            finally:
+                await asyncio.to_thread(driver.save_screenshot, str(tmp_path / "page.png"))
+            await bob.wait_frames(100, timeout=15)
+            await asyncio.sleep(1.0)
+            assert abs(bob.dominant_frequency() - 523) < 10
+            # Sessions on different nodes never share audio: the page's is on B too.
+            assert bob.redirects == 0 and bob.base_url == b.base_url
+
+            b.proc.send_signal(signal.SIGKILL)
+            b.proc.wait(timeout=10)
+            killed = time.monotonic()
+            await bob.close()
+            bob = RedirectedPeer(a.base_url, bob.rejoin_token)
+            await bob.connect(timeout=30)
+            await asyncio.to_thread(wait_for_state, driver, "rejoining", 30)
+            await asyncio.to_thread(wait_for_state, driver, "connected", 45)
+            rejoins = await asyncio.to_thread(driver.execute_script,
+                                              "return window.whootRejoins;")
+            assert rejoins >= 1
+            start = time.monotonic()
+            await bob.wait_frames(100, timeout=20)
+            await asyncio.sleep(1.0)
+            assert abs(bob.dominant_frequency(since=start) - 523) < 10
+            print(f"page failover: Chromium heard again {time.monotonic() - killed:.2f} s "
+                  f"after kill -9 (lease {LEASE_SECONDS} s), after {rejoins} rejoin(s)")
+        finally:
+            if driver is not None:
+                await asyncio.to_thread(driver.quit)
+            await bob.close()
+
+    asyncio.run(call())

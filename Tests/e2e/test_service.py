@@ -222,6 +222,9 @@ def test_a_bad_configuration_is_refused_with_a_clear_line(tmp_path):
         "state_dir =\n": "bad.conf:1: state_dir needs a value",
         "drain_seconds = 5\ndrain_seconds = 6\n": "bad.conf:2: drain_seconds is set twice",
         "https = 127.0.0.1:99999\n": "bad.conf:1: https takes HOST:PORT",
+        "allowed_origins = https://a.example, ftp://b.example\n":
+            "bad.conf:1: allowed_origins: ftp://b.example is not an https:// origin",
+        "rejoin_grace_seconds = 5\n": "bad.conf:1: rejoin_grace_seconds",
     }
     config = tmp_path / "bad.conf"
     for text, message in cases.items():
