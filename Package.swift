@@ -34,7 +34,7 @@ let package = Package(
 
         .target(name: "Wire", dependencies: ["Crypto"], swiftSettings: swiftSettings),
         .target(
-            name: "Crypto", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: swiftSettings),
+            name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(
             name: "Store", dependencies: ["CSQLite", "CSQLiteCrypt", "CPostgres", "Crypto", "Wire"],
             swiftSettings: swiftSettings),
