@@ -79,7 +79,7 @@ let package = Package(
             name: "LoadGen", dependencies: ["TestKit", "Wire", "Crypto"],
             path: "Benchmarks/LoadGen", swiftSettings: swiftSettings),
         .target(
-            name: "TestKit", dependencies: ["Wire", "Crypto"], path: "Tests/TestKit",
+            name: "TestKit", dependencies: ["Wire", "Crypto", "CSRTP"], path: "Tests/TestKit",
             swiftSettings: swiftSettings),
         .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
 
