@@ -74,20 +74,24 @@ public final class SRTPContext {
     /// Estimates, checks and records the 48-bit index of an outbound RTP packet.
     func nextRTPIndex(_ ssrc: UInt32, sequence: UInt16) throws(SRTPError) -> UInt64 {
         let position = try outboundStream(ssrc)
-        let (index, delta) = streams[position].rtp.estimate(sequence: sequence)
-        if let refused = streams[position].rtp.check(delta: delta) { throw refused }
+        return try streams.update(position) { stream throws(SRTPError) in
+            let (index, delta) = stream.rtp.estimate(sequence: sequence)
+            if let refused = stream.rtp.check(delta: delta) { throw refused }
 
-        streams[position].rtp.accept(delta: delta)
-        return index
+            stream.rtp.accept(delta: delta)
+            return index
+        }
     }
 
     /// The next SRTCP index of outbound `ssrc` (1, 2, ...; at most 2^31 - 1).
     func nextRTCPIndex(_ ssrc: UInt32) throws(SRTPError) -> UInt32 {
         let position = try outboundStream(ssrc)
-        guard streams[position].rtcpSent < 0x7FFF_FFFF else { throw .indexExhausted }
+        return try streams.update(position) { stream throws(SRTPError) in
+            guard stream.rtcpSent < 0x7FFF_FFFF else { throw .indexExhausted }
 
-        streams[position].rtcpSent += 1
-        return streams[position].rtcpSent
+            stream.rtcpSent += 1
+            return stream.rtcpSent
+        }
     }
 
     /// The position of `ssrc`'s outbound stream, created on first use.
@@ -102,7 +106,7 @@ public final class SRTPContext {
     func withInboundStream<Result>(
         _ ssrc: UInt32, _ body: (inout SRTPStream) throws(SRTPError) -> Result
     ) throws(SRTPError) -> Result {
-        if let position = streams.find(ssrc) { return try body(&streams[position]) }
+        if let position = streams.find(ssrc) { return try streams.update(position, body) }
         guard !streams.isFull else { throw .streamLimit }
 
         var stream = SRTPStream(ssrc: ssrc)

@@ -47,8 +47,13 @@ struct SRTPStreamTable {
         streams.removeLast()
     }
 
-    subscript(position: Int) -> SRTPStream {
-        get { streams[position] }
-        _modify { yield &streams[position] }
+    subscript(position: Int) -> SRTPStream { streams[position] }
+
+    /// Runs `body` on the stream at `position` in place. (A `_modify` accessor would be a
+    /// coroutine, whose frame debug builds allocate on the heap.)
+    mutating func update<Result>(
+        _ position: Int, _ body: (inout SRTPStream) throws(SRTPError) -> Result
+    ) throws(SRTPError) -> Result {
+        try body(&streams[position])
     }
 }

@@ -101,7 +101,8 @@ struct MixedPair {
         let pair = try MixedPair(profile, ours: .outbound)
         let twin = try LibSRTPReference(
             profile: profile, key: (0..<16).map { UInt8($0 * 13 + 1) },
-            salt: (0..<profile.saltLength).map { UInt8(truncatingIfNeeded: $0 * 29 + 3) }, direction: .outbound)
+            salt: (0..<profile.saltLength).map { UInt8(truncatingIfNeeded: $0 * 29 + 3) },
+            direction: .outbound)
         let packet = rtpPacket(ssrc: 9, sequence: 65_535, csrcs: 1, extensionWords: 2)
         let report: [UInt8] = [0x80, 201, 0, 1] + bigEndian(9)
 
