@@ -76,6 +76,9 @@ let package = Package(
             name: "whoot-sql", dependencies: ["Store"], path: "Tests/Tools/WhootSQL",
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "SRTPBench", dependencies: ["Crypto", "TestKit", "CAllocCounter"],
+            path: "Benchmarks/SRTPBench", swiftSettings: swiftSettings),
+        .executableTarget(
             name: "LoadGen", dependencies: ["TestKit", "Wire", "Crypto"],
             path: "Benchmarks/LoadGen", swiftSettings: swiftSettings),
         .target(
