@@ -74,11 +74,11 @@ extension SRTPContext {
               capacity >= length
         else { throw .badParam }
         let packet = buffer.assumingMemoryBound(to: UInt8.self)
+        let crypto = self.crypto
         let ssrc = SRTPBytes.load32(packet + 4)
         let word = SRTPBytes.load32(packet + crypto.srtcpIndexOffset(length: length))
         let index = word & 0x7FFF_FFFF
 
-        let crypto = self.crypto
         return try withInboundStream(ssrc) { stream throws(SRTPError) in
             if let refused = stream.rtcpReceived.check(index) { throw refused }
 
