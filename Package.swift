@@ -34,7 +34,7 @@ let package = Package(
 
         .target(name: "Wire", dependencies: ["Crypto"], swiftSettings: swiftSettings),
         .target(
-            name: "Crypto", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: swiftSettings),
+            name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(
             name: "Store", dependencies: ["CSQLite", "CSQLiteCrypt", "CPostgres", "Crypto", "Wire"],
             swiftSettings: swiftSettings),
@@ -76,10 +76,13 @@ let package = Package(
             name: "whoot-sql", dependencies: ["Store"], path: "Tests/Tools/WhootSQL",
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "SRTPBench", dependencies: ["Crypto", "TestKit", "CAllocCounter"],
+            path: "Benchmarks/SRTPBench", swiftSettings: swiftSettings),
+        .executableTarget(
             name: "LoadGen", dependencies: ["TestKit", "Wire", "Crypto"],
             path: "Benchmarks/LoadGen", swiftSettings: swiftSettings),
         .target(
-            name: "TestKit", dependencies: ["Wire", "Crypto"], path: "Tests/TestKit",
+            name: "TestKit", dependencies: ["Wire", "Crypto", "CSRTP"], path: "Tests/TestKit",
             swiftSettings: swiftSettings),
         .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
 

@@ -1,4 +1,4 @@
-import CSRTP
+import COpenSSL
 
 /// Whether an `SRTPContext` protects what we send or unprotects what we receive.
 public enum SRTPDirection: Sendable, Equatable {
@@ -6,136 +6,114 @@ public enum SRTPDirection: Sendable, Equatable {
     case outbound
 }
 
-/// libsrtp initialisation, run once by whichever thread first needs it.
-private enum SRTPLibrary {
-    static let status: srtp_err_status_t = srtp_init()
-}
-
-/// One direction of an SRTP/SRTCP session (RFC 3711, AES-GCM per RFC 7714) keyed from
-/// DTLS-SRTP. Any number of SSRCs share it: libsrtp keeps a stream, with its own rollover
-/// counter and replay window (128 packets), per SSRC it sees.
+/// One direction of an SRTP/SRTCP session (RFC 3711; AES-GCM per RFC 7714) keyed from
+/// DTLS-SRTP. Up to `maximumStreams` SSRCs share it, each with its own rollover counter,
+/// 128-packet RTP replay window and SRTCP index window, kept as libsrtp keeps them.
 ///
-/// Not thread-safe: one owner thread calls every method. Owns an `srtp_t`; `deinit`
-/// deallocates it.
+/// Session keys are derived once at init and held only inside OpenSSL cipher contexts and
+/// HMAC states, which are wiped and freed on `deinit`. Protecting and unprotecting work in
+/// the caller's buffer and allocate nothing.
+///
+/// Not thread-safe: one owner thread calls every method.
 public final class SRTPContext {
+    /// SSRCs one context tracks; a further one is refused with `SRTPError.streamLimit`
+    /// until `removeStream(ssrc:)` frees a place.
+    public static let maximumStreams = 16
+
     public let profile: SRTPProfile
     public let direction: SRTPDirection
-    private let session: srtp_t
-    /// Bytes `protectRTP` / `protectRTCP` append (tag, plus the SRTCP index for RTCP).
+    /// Bytes `protectRTP` appends (the tag).
     public let rtpOverhead: Int
+    /// Bytes `protectRTCP` appends (the tag and the E||SRTCP index word).
     public let rtcpOverhead: Int
+    private let transform: any SRTPTransform
+    private var streams = SRTPStreamTable(capacity: SRTPContext.maximumStreams)
 
     /// - Parameters:
     ///   - key: the master key, `profile.keyLength` bytes.
     ///   - salt: the master salt, `profile.saltLength` bytes.
-    public init(
+    public convenience init(
         profile: SRTPProfile, key: Secret<[UInt8]>, salt: Secret<[UInt8]>,
         direction: SRTPDirection
     ) throws(SRTPError) {
-        guard SRTPLibrary.status == srtp_err_status_ok else {
-            throw SRTPError(status: SRTPLibrary.status)
-        }
         guard key.reveal.count == profile.keyLength, salt.reveal.count == profile.saltLength
         else { throw .badParam }
 
-        var policy = srtp_policy_t()
-        var status = srtp_crypto_policy_set_from_profile_for_rtp(&policy.rtp, profile.libsrtp)
-        guard status == srtp_err_status_ok else { throw SRTPError(status: status) }
-        status = srtp_crypto_policy_set_from_profile_for_rtcp(&policy.rtcp, profile.libsrtp)
-        guard status == srtp_err_status_ok else { throw SRTPError(status: status) }
-        policy.ssrc.type = direction == .inbound ? ssrc_any_inbound : ssrc_any_outbound
-        policy.window_size = 0
-        policy.allow_repeat_tx = 0
+        var keys = try SRTPSessionKeys(
+            profile: profile, masterKey: key.reveal, masterSalt: salt.reveal)
+        defer { keys.wipe() }
+        try self.init(profile: profile, sessionKeys: keys, direction: direction)
+    }
 
-        var master = key.reveal + salt.reveal
-        defer { for index in master.indices { master[index] = 0 } }
-        var created: srtp_t?
-        status = master.withUnsafeMutableBufferPointer { bytes in
-            policy.key = bytes.baseAddress
-            return srtp_create(&created, &policy)
+    /// A context keyed with session keys directly, skipping derivation (test vectors).
+    init(
+        profile: SRTPProfile, sessionKeys: SRTPSessionKeys, direction: SRTPDirection
+    ) throws(SRTPError) {
+        switch profile {
+        case .aes128CmSha1_80: transform = try SRTPCounterModeTransform(keys: sessionKeys)
+        case .aeadAes128Gcm: transform = try SRTPGCMTransform(keys: sessionKeys)
         }
-        guard status == srtp_err_status_ok, let created else { throw SRTPError(status: status) }
-
         self.profile = profile
         self.direction = direction
-        self.session = created
-        var trailer: UInt32 = 0
-        _ = srtp_get_protect_trailer_length(created, 0, 0, &trailer)
-        rtpOverhead = Int(trailer)
-        _ = srtp_get_protect_rtcp_trailer_length(created, 0, 0, &trailer)
-        rtcpOverhead = Int(trailer)
+        rtpOverhead = transform.rtpOverhead
+        rtcpOverhead = transform.rtcpOverhead
     }
 
-    deinit { srtp_dealloc(session) }
-
-    /// Encrypts and authenticates the RTP packet in `buffer[0..<length]` in place.
-    /// `capacity` must leave `rtpOverhead` bytes after it. Returns the new length.
-    public func protectRTP(
-        _ buffer: UnsafeMutableRawPointer, length: Int, capacity: Int
-    ) throws(SRTPError) -> Int {
-        guard direction == .outbound, length >= 12, capacity >= length + rtpOverhead else {
-            throw .badParam
-        }
-        return try run(buffer, length) { srtp_protect(session, $0, $1) }
-    }
-
-    /// Verifies and decrypts the SRTP packet in `buffer[0..<length]` in place. Returns the
-    /// RTP length (shorter by the tag).
-    public func unprotectRTP(
-        _ buffer: UnsafeMutableRawPointer, length: Int, capacity: Int
-    ) throws(SRTPError) -> Int {
-        guard direction == .inbound, length >= 12, capacity >= length else { throw .badParam }
-        return try run(buffer, length) { srtp_unprotect(session, $0, $1) }
-    }
-
-    /// As `protectRTP`, for one compound RTCP packet; `rtcpOverhead` bytes are appended.
-    public func protectRTCP(
-        _ buffer: UnsafeMutableRawPointer, length: Int, capacity: Int
-    ) throws(SRTPError) -> Int {
-        guard direction == .outbound, length >= 8, capacity >= length + rtcpOverhead else {
-            throw .badParam
-        }
-        return try run(buffer, length) { srtp_protect_rtcp(session, $0, $1) }
-    }
-
-    /// As `unprotectRTP`, for one SRTCP packet.
-    public func unprotectRTCP(
-        _ buffer: UnsafeMutableRawPointer, length: Int, capacity: Int
-    ) throws(SRTPError) -> Int {
-        guard direction == .inbound, length >= 8, capacity >= length else { throw .badParam }
-        return try run(buffer, length) { srtp_unprotect_rtcp(session, $0, $1) }
-    }
-
-    /// The rollover counter libsrtp holds for `ssrc`, or nil if it has no stream for it.
+    /// The rollover counter of `ssrc`'s newest packet, or nil if the context has no stream
+    /// for it.
     public func rolloverCounter(ssrc: UInt32) -> UInt32? {
-        var roc: UInt32 = 0
-        guard srtp_get_stream_roc(session, ssrc, &roc) == srtp_err_status_ok else { return nil }
-        return roc
+        streams.find(ssrc).map { streams[$0].rtp.rolloverCounter }
     }
 
-    /// Forgets the stream of `ssrc` (its rollover counter and replay window), e.g. when a
-    /// sender leaves, so the context does not grow without bound.
+    /// Forgets the stream of `ssrc` (its rollover counter and replay windows), e.g. when a
+    /// sender leaves, so its place can hold another SSRC.
     public func removeStream(ssrc: UInt32) {
-        _ = srtp_remove_stream(session, ssrc.bigEndian)
+        streams.remove(ssrc)
     }
 
-    private func run(
-        _ buffer: UnsafeMutableRawPointer, _ length: Int,
-        _ call: (UnsafeMutableRawPointer, UnsafeMutablePointer<Int32>) -> srtp_err_status_t
-    ) throws(SRTPError) -> Int {
-        guard length <= 65_535 else { throw .badParam }
-        var size = Int32(length)
-        let status = call(buffer, &size)
-        guard status == srtp_err_status_ok else { throw SRTPError(status: status) }
-        return Int(size)
-    }
-}
+    /// Estimates, checks and records the 48-bit index of an outbound RTP packet.
+    func nextRTPIndex(_ ssrc: UInt32, sequence: UInt16) throws(SRTPError) -> UInt64 {
+        let position = try outboundStream(ssrc)
+        return try streams.update(position) { stream throws(SRTPError) in
+            let (index, delta) = stream.rtp.estimate(sequence: sequence)
+            if let refused = stream.rtp.check(delta: delta) { throw refused }
 
-extension SRTPProfile {
-    var libsrtp: srtp_profile_t {
-        switch self {
-        case .aes128CmSha1_80: return srtp_profile_aes128_cm_sha1_80
-        case .aeadAes128Gcm: return srtp_profile_aead_aes_128_gcm
+            stream.rtp.accept(delta: delta)
+            return index
         }
     }
+
+    /// The next SRTCP index of outbound `ssrc` (1, 2, ...; at most 2^31 - 1).
+    func nextRTCPIndex(_ ssrc: UInt32) throws(SRTPError) -> UInt32 {
+        let position = try outboundStream(ssrc)
+        return try streams.update(position) { stream throws(SRTPError) in
+            guard stream.rtcpSent < 0x7FFF_FFFF else { throw .indexExhausted }
+
+            stream.rtcpSent += 1
+            return stream.rtcpSent
+        }
+    }
+
+    /// The position of `ssrc`'s outbound stream, created on first use.
+    private func outboundStream(_ ssrc: UInt32) throws(SRTPError) -> Int {
+        if let position = streams.find(ssrc) { return position }
+        guard let position = streams.insert(SRTPStream(ssrc: ssrc)) else { throw .streamLimit }
+        return position
+    }
+
+    /// Runs `body` on the stream of inbound `ssrc`, or on a new one that is kept only if
+    /// `body` succeeds: packets that fail authentication never take a place in the table.
+    func withInboundStream<Result>(
+        _ ssrc: UInt32, _ body: (inout SRTPStream) throws(SRTPError) -> Result
+    ) throws(SRTPError) -> Result {
+        if let position = streams.find(ssrc) { return try streams.update(position, body) }
+        guard !streams.isFull else { throw .streamLimit }
+
+        var stream = SRTPStream(ssrc: ssrc)
+        let result = try body(&stream)
+        _ = streams.insert(stream)
+        return result
+    }
+
+    var crypto: any SRTPTransform { transform }
 }
