@@ -15,6 +15,19 @@
 #include <openssl/x509v3.h>
 #include <openssl/srtp.h>
 
+#include <openssl/sha.h>
+
+/* The low-level SHA-1 calls that SRTP's HMAC uses: OpenSSL 3.0 marks them deprecated, but
+ * every EVP digest or MAC call allocates per use there, and these do not. One place. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static inline int whoot_SHA1_Init(SHA_CTX *c) { return SHA1_Init(c); }
+static inline int whoot_SHA1_Update(SHA_CTX *c, const void *d, size_t n) {
+    return SHA1_Update(c, d, n);
+}
+static inline int whoot_SHA1_Final(unsigned char *md, SHA_CTX *c) { return SHA1_Final(md, c); }
+#pragma GCC diagnostic pop
+
 /* Macros that Swift cannot import, as functions. */
 static inline long whoot_BIO_set_mem_eof_return(BIO *b, long v) {
     return BIO_set_mem_eof_return(b, v);

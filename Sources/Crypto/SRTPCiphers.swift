@@ -159,17 +159,17 @@ final class HMACSHA1 {
 /// The three low-level SHA-1 calls HMACSHA1 needs, in one place (deprecated in OpenSSL 3.0,
 /// see HMACSHA1).
 private enum SHA1 {
-    static func start(_ state: UnsafeMutablePointer<SHA_CTX>) { SHA1_Init(state) }
+    static func start(_ state: UnsafeMutablePointer<SHA_CTX>) { whoot_SHA1_Init(state) }
 
     static func update(
         _ state: UnsafeMutablePointer<SHA_CTX>, _ data: UnsafeRawPointer, _ count: Int
     ) {
-        SHA1_Update(state, data, count)
+        whoot_SHA1_Update(state, data, count)
     }
 
     static func finish(
         _ out: UnsafeMutablePointer<UInt8>, _ state: UnsafeMutablePointer<SHA_CTX>
     ) {
-        SHA1_Final(out, state)
+        whoot_SHA1_Final(out, state)
     }
 }
