@@ -26,7 +26,12 @@ final class MediaSession {
     let plan: SessionPlan
     /// This session's number on its worker: the routing table's `Route.session`.
     let number: UInt32
-    let dtls: DTLSEndpoint
+    /// The DTLS endpoint, until the peer has surely finished its handshake: then it is
+    /// released (its SSL object is most of a connected session's memory), and DTLS
+    /// records that still arrive are dropped and counted. See `releaseDTLSIfDone`.
+    private(set) var dtls: DTLSEndpoint?
+    /// When the last DTLS datagram arrived (ms, monotonic).
+    var lastDTLSAt: UInt64
     private(set) var state: State = .awaitingICE
     /// The peer address that passed an ICE connectivity check (RFC 8445 7.3).
     var address: PeerAddress?
@@ -47,6 +52,7 @@ final class MediaSession {
         self.number = number
         self.dtls = dtls
         self.admittedAt = now
+        self.lastDTLSAt = now
         self.lastConsentAt = now
         self.nextReportAt = now &+ 500 &+ UInt64(number % 500)
         self.slots = plan.slots.map { OutgoingSlot(plan: $0) }
@@ -54,6 +60,20 @@ final class MediaSession {
     }
 
     var id: SessionID { plan.id }
+
+    /// Lets go of the DTLS endpoint of a connected session once the peer cannot need it:
+    /// `peerSentMedia` (authenticated SRTP or SRTCP proves the peer derived its keys, so
+    /// its handshake is over and it will not retransmit a flight), or no DTLS datagram for
+    /// `quietMs` since the handshake (a peer missing our last flight retransmits its own
+    /// within a few seconds). A peer's later close_notify is then not read; its session
+    /// ends by WHIP DELETE or consent expiry. Returns true when it released.
+    func releaseDTLSIfDone(peerSentMedia: Bool, now: UInt64, quietMs: UInt64) -> Bool {
+        guard dtls != nil, isConnected, peerSentMedia || now &- lastDTLSAt >= quietMs else {
+            return false
+        }
+        dtls = nil
+        return true
+    }
 
     var roomKey: RoomKey { RoomKey(tenant: plan.tenant, channel: plan.channel) }
 

@@ -14,6 +14,8 @@ public enum DropReason: Int, CaseIterable, Sendable {
     case sendBufferFull
     /// The ring towards the owning worker was full.
     case ringFull
+    /// A DTLS record for a session whose DTLS endpoint was already released.
+    case dtlsAfterHandshake
 
     public var label: String {
         switch self {
@@ -28,6 +30,7 @@ public enum DropReason: Int, CaseIterable, Sendable {
         case .noFreeSlot: return "no_free_slot"
         case .sendBufferFull: return "send_buffer_full"
         case .ringFull: return "ring_full"
+        case .dtlsAfterHandshake: return "dtls_after_handshake"
         }
     }
 }
@@ -47,6 +50,8 @@ public final class RelayCounters: Sendable {
     /// Datagrams that arrived on one worker's socket and went to their owner's ring.
     public let handedOff = Atomic<UInt64>(0)
     public let dtlsHandshakesCompleted = Atomic<UInt64>(0)
+    /// DTLS endpoints let go of after their handshake (see `MediaSession.releaseDTLSIfDone`).
+    public let dtlsEndpointsReleased = Atomic<UInt64>(0)
     public let dtlsFailures = Atomic<UInt64>(0)
     public let sessionsAdmitted = Atomic<UInt64>(0)
     public let sessionsClosed = Atomic<UInt64>(0)

@@ -9,8 +9,19 @@ extension RelayEngine {
         now: UInt64
     ) {
         guard let peer = session.address else { return counters.drop(.unknownAddress) }
+        guard let dtls = session.dtls else { return counters.drop(.dtlsAfterHandshake) }
+        session.lastDTLSAt = now
         let datagram = Array(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
-        apply(session.dtls.receive(datagram, now: .milliseconds(now)), to: session, peer: peer)
+        apply(dtls.receive(datagram, now: .milliseconds(now)), to: session, peer: peer)
+    }
+
+    /// Releases the session's DTLS endpoint when it can no longer be needed, and counts it.
+    func releaseDTLSIfDone(_ session: MediaSession, peerSentMedia: Bool, now: UInt64) {
+        if session.releaseDTLSIfDone(
+            peerSentMedia: peerSentMedia, now: now, quietMs: Self.dtlsQuietReleaseMs)
+        {
+            counters.dtlsEndpointsReleased.add(1, ordering: .relaxed)
+        }
     }
 
     /// Sends what the DTLS endpoint produced and acts on its event.

@@ -38,6 +38,7 @@ extension RelayEngine {
         } catch {
             return counters.drop(error == .replayFail ? .srtpReplay : .srtpAuthFailure)
         }
+        if session.dtls != nil { releaseDTLSIfDone(session, peerSentMedia: true, now: now) }
         let packet = UnsafeRawBufferPointer(start: base, count: plainLength)
         guard let header = RTPHeaderView.parse(packet) else {
             return counters.drop(.malformed)

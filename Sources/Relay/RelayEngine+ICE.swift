@@ -70,6 +70,7 @@ extension RelayEngine {
         reply.withUnsafeBytes { enqueue($0, to: peer) }
         guard case .awaitingICE = session.state else { return }
         session.transition(to: .handshaking, reason: "ICE check succeeded")
-        apply(session.dtls.start(now: .milliseconds(now)), to: session, peer: peer)
+        guard let dtls = session.dtls else { return }
+        apply(dtls.start(now: .milliseconds(now)), to: session, peer: peer)
     }
 }

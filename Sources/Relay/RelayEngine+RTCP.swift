@@ -31,6 +31,7 @@ extension RelayEngine {
         } catch {
             return counters.drop(error == .replayFail ? .srtpReplay : .srtpAuthFailure)
         }
+        if session.dtls != nil { releaseDTLSIfDone(session, peerSentMedia: true, now: now) }
         let parsed = RTCPPacket.parseCompound(
             UnsafeRawBufferPointer(start: base, count: plainLength))
         guard parsed.malformed == 0, parsed.packets.first?.isReport == true else {

@@ -22,6 +22,9 @@ final class RelayEngine {
     /// session may go without a consent check (RFC 7675 5.1), in ms.
     static let setupTimeoutMs: UInt64 = 30_000
     static let consentTimeoutMs: UInt64 = 30_000
+    /// A connected session's DTLS endpoint is released after this long without a DTLS
+    /// datagram, if the peer's media has not shown sooner that its handshake is over.
+    static let dtlsQuietReleaseMs: UInt64 = 10_000
     /// Datagrams per recvmmsg and per sendmmsg call.
     static let receiveBatchSize = 64
     static let sendBatchSize = 256
@@ -321,12 +324,14 @@ final class RelayEngine {
         for session in sessions.values {
             if session.isConnected {
                 if now >= session.nextReportAt { sendReports(session, now: now) }
+                releaseDTLSIfDone(session, peerSentMedia: false, now: now)
                 continue
             }
-            guard case .handshaking = session.state, let deadline = session.dtls.nextTimeout(),
-                deadline.milliseconds <= now, let address = session.address
+            guard case .handshaking = session.state, let dtls = session.dtls,
+                let deadline = dtls.nextTimeout(), deadline.milliseconds <= now,
+                let address = session.address
             else { continue }
-            apply(session.dtls.handleTimeout(now: .milliseconds(now)), to: session, peer: address)
+            apply(dtls.handleTimeout(now: .milliseconds(now)), to: session, peer: address)
         }
         guard now &- lastSweepAt >= 1000 else { return }
         lastSweepAt = now

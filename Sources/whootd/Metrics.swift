@@ -81,6 +81,8 @@ struct MetricsRenderer {
              counters.dtlsHandshakesCompleted.load(ordering: .relaxed)),
             ("whoot_dtls_failures_total", "DTLS handshakes that failed.",
              counters.dtlsFailures.load(ordering: .relaxed)),
+            ("whoot_dtls_released_total", "DTLS endpoints released after their handshake.",
+             counters.dtlsEndpointsReleased.load(ordering: .relaxed)),
             ("whoot_sessions_admitted_total", "Media sessions admitted.",
              counters.sessionsAdmitted.load(ordering: .relaxed)),
             ("whoot_sessions_closed_total", "Media sessions closed.",
