@@ -77,6 +77,7 @@ extension ControlPlane {
             let (memberRecord, _) = try requireMemberAndChannel(
                 transaction, scope, member: member, channel: channel)
             guard memberRecord.status != .removed,
+                memberRecord.role.permissions.contains(.joinChannel),
                 try transaction.isAssigned(scope, member: member, channel: channel)
             else { throw JoinTokenError.memberNotAllowed }
             if try Self.mustEnrol(transaction, scope, member) {
@@ -118,6 +119,9 @@ extension ControlPlane {
                 let channel = try transaction.channel(scope, id: record.channel),
                 let member = try transaction.member(scope, id: record.member),
                 member.status != .removed,
+                // The role is checked again: a member demoted to auditor since the token
+                // was issued (a rejoin token, say) does not come back.
+                member.role.permissions.contains(.joinChannel),
                 try transaction.isAssigned(scope, member: member.id, channel: channel.id)
             else { throw JoinTokenError.memberNotAllowed }
             // A token minted before the tenant began enforcing MFA does not outlive it.
@@ -137,6 +141,17 @@ extension ControlPlane {
                 tenant: tenant.id, channel: channel.id, member: member.id,
                 tenantSlug: tenant.slug, channelName: channel.name, memberHandle: member.handle)
         }
+    }
+
+    /// The record of a join token that could still be redeemed at `now` (well formed,
+    /// known, unused, unexpired), without spending it; for routing a join to its node.
+    public func usableJoinToken(_ token: String, now: Int64) throws -> JoinTokenRecord {
+        guard Self.isWellFormedJoinToken(token) else { throw JoinTokenError.malformed }
+        guard let record = try store.read({ try $0.joinToken(hash: Digest.sha256(token)) })
+        else { throw JoinTokenError.unknown }
+        guard record.usedAtMs == nil else { throw JoinTokenError.alreadyUsed }
+        guard now < record.expiresAtMs else { throw JoinTokenError.expired }
+        return record
     }
 
     public static func isWellFormedJoinToken(_ token: String) -> Bool {

@@ -53,16 +53,16 @@ extension ControlPlane {
         }
     }
 
-    /// Whether `member` may still be in `channel`: not removed, still assigned, and not
-    /// held back by an MFA policy it does not meet. Used to re-check live sessions when
-    /// revocation notices may have been missed.
+    /// Whether `member` may still be in `channel`: not removed, a role that may join,
+    /// still assigned, and not held back by an MFA policy it does not meet. Used to
+    /// re-check live sessions when revocation notices may have been missed.
     public func mayStillJoin(tenant: TenantID, member: MemberID, channel: ChannelID) throws
         -> Bool
     {
         let scope = TenantScope(tenant)
         return try store.read { transaction in
             guard let record = try transaction.member(scope, id: member),
-                record.status != .removed,
+                record.status != .removed, record.role.permissions.contains(.joinChannel),
                 try transaction.isAssigned(scope, member: member, channel: channel)
             else { return false }
             return try !Self.mustEnrol(transaction, scope, member)

@@ -57,7 +57,8 @@ public enum Hex {
         var parts: [String] = []
         parts.reserveCapacity(bytes.count)
         for b in bytes {
-            parts.append(String(decoding: [digits[Int(b >> 4)], digits[Int(b & 15)]], as: UTF8.self))
+            let pair = [digits[Int(b >> 4)], digits[Int(b & 15)]]
+            parts.append(String(decoding: pair, as: UTF8.self))
         }
         return parts.joined(separator: separator)
     }

@@ -65,8 +65,9 @@ final class MediaSession {
     /// `peerSentMedia` (authenticated SRTP or SRTCP proves the peer derived its keys, so
     /// its handshake is over and it will not retransmit a flight), or no DTLS datagram for
     /// `quietMs` since the handshake (a peer missing our last flight retransmits its own
-    /// within a few seconds). A peer's later close_notify is then not read; its session
-    /// ends by WHIP DELETE or consent expiry. Returns true when it released.
+    /// within a few seconds). A peer's later close_notify can then not be read; it puts
+    /// the session on probation instead (see `RelayEngine.handleDTLS`), and WHIP DELETE
+    /// ends it at once. Returns true when it released.
     func releaseDTLSIfDone(peerSentMedia: Bool, now: UInt64, quietMs: UInt64) -> Bool {
         guard dtls != nil, isConnected, peerSentMedia || now &- lastDTLSAt >= quietMs else {
             return false

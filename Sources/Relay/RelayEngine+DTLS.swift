@@ -9,7 +9,18 @@ extension RelayEngine {
         now: UInt64
     ) {
         guard let peer = session.address else { return counters.drop(.unknownAddress) }
-        guard let dtls = session.dtls else { return counters.drop(.dtlsAfterHandshake) }
+        guard let dtls = session.dtls else {
+            counters.drop(.dtlsAfterHandshake)
+            // An alert record, most likely the peer's close_notify, can no longer be
+            // authenticated. It only puts the session on probation: unless the peer
+            // proves within `closeProbationMs` that it is alive (a consent check, SRTCP),
+            // the sweep ends it. A forged alert cannot end a live session.
+            if buffer[0] == 21 {
+                session.lastConsentAt = min(
+                    session.lastConsentAt, now &- Self.consentTimeoutMs &+ Self.closeProbationMs)
+            }
+            return
+        }
         session.lastDTLSAt = now
         let datagram = Array(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
         apply(dtls.receive(datagram, now: .milliseconds(now)), to: session, peer: peer)

@@ -25,6 +25,9 @@ final class RelayEngine {
     /// A connected session's DTLS endpoint is released after this long without a DTLS
     /// datagram, if the peer's media has not shown sooner that its handshake is over.
     static let dtlsQuietReleaseMs: UInt64 = 10_000
+    /// After an unauthenticated DTLS alert, how long a session has to prove it is alive.
+    /// Longer than the 4-6 s between a browser's consent checks (RFC 7675).
+    static let closeProbationMs: UInt64 = 10_000
     /// Datagrams per recvmmsg and per sendmmsg call.
     static let receiveBatchSize = 64
     static let sendBatchSize = 256

@@ -31,7 +31,9 @@ struct APIRoutes: Sendable {
                 status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
                 body: Array(metrics.render().utf8))
         }
-        router.add("POST", "/whip") { request, _ in cors.decorate(whip.post(request), for: request) }
+        router.add("POST", "/whip") { request, _ in
+            cors.decorate(whip.post(request), for: request)
+        }
         router.add("GET", "/whip/route") { request, _ in
             cors.decorate(whip.route(request), for: request)
         }

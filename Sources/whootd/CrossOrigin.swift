@@ -16,13 +16,35 @@ struct CrossOrigin: Sendable {
         self.allowed = Set(allowed.compactMap(Self.normalise))
     }
 
-    /// `https://Host:8443/` -> `https://host:8443`; nil for anything but an http(s) origin.
+    /// `https://Host:8443/` -> `https://host:8443`; nil for anything but one https origin:
+    /// a DNS name (letters, digits, hyphens, dot-separated labels) or a bracketed IPv6
+    /// address, and an optional port. Nothing else may reach the page's CSP.
     static func normalise(_ text: String) -> String? {
         var value = text.trimmingCharacters(in: .whitespaces).lowercased()
-        while value.hasSuffix("/") { value.removeLast() }
-        guard value.hasPrefix("https://") || value.hasPrefix("http://") else { return nil }
-        let rest = value.drop { $0 != ":" }.dropFirst(3)
-        guard !rest.isEmpty, !rest.contains("/"), !rest.contains("@") else { return nil }
+        if value.hasSuffix("/") { value.removeLast() }
+        guard value.hasPrefix("https://") else { return nil }
+        var authority = Substring(value.dropFirst("https://".count))
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]"),
+            authority[..<colon].last != ":"
+        {
+            let port = authority[authority.index(after: colon)...]
+            guard (1...5).contains(port.count), port.allSatisfy(\.isASCIIDigit),
+                let number = Int(port), (1...65_535).contains(number)
+            else { return nil }
+            authority = authority[..<colon]
+        }
+        if authority.hasPrefix("[") {
+            let address = authority.dropFirst().dropLast()
+            guard authority.hasSuffix("]"), !address.isEmpty,
+                address.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." })
+            else { return nil }
+            return value
+        }
+        let labels = authority.split(separator: ".", omittingEmptySubsequences: false)
+        guard !labels.isEmpty, labels.allSatisfy({ label in
+            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.allSatisfy { $0.isASCIIDigit || ("a"..."z").contains($0) || $0 == "-" }
+        }) else { return nil }
         return value
     }
 
@@ -57,4 +79,8 @@ struct CrossOrigin: Sendable {
         ]
         return decorated
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

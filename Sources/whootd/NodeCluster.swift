@@ -72,13 +72,12 @@ final class NodeCluster: @unchecked Sendable {
     }
 
     /// Where a join with `token` belongs: here (this node now holds the channel's lease)
-    /// or the holder's WHIP URL. A token that names nothing is left to the normal refusal.
+    /// or the holder's WHIP URL. A token that could not be redeemed (unknown, used,
+    /// expired) takes no lease and learns nothing: it is left to the normal refusal here.
     func route(token: String) -> Route {
         let now = ControlPlane.wallClockMilliseconds()
+        guard let record = try? control.usableJoinToken(token, now: now) else { return .local }
         do {
-            guard let record = try control.store.read({
-                try $0.joinToken(hash: Digest.sha256(token))
-            }) else { return .local }
             let lease = try control.store.write {
                 try $0.claimChannelLease(
                     TenantScope(record.tenant), channel: record.channel, node: node,

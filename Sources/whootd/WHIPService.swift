@@ -154,8 +154,10 @@ final class WHIPService: @unchecked Sendable {
         guard let token = bearerToken(request) else {
             return .error(401, "missing Authorization: Bearer <join token>")
         }
-        guard ControlPlane.isWellFormedJoinToken(token) else {
-            return .error(401, "join token refused: \(JoinTokenError.malformed)")
+        do {
+            _ = try control.usableJoinToken(token, now: unixMillis())
+        } catch {
+            return .error(401, "join token refused: \(error)")
         }
         var url = "/whip"
         if case .redirect(let target) = cluster?.route(token: token) ?? .local { url = target }
