@@ -141,3 +141,24 @@ def test_a_hostile_participant_does_not_hurt_the_call_or_the_daemon(daemon):
     assert grown["srtp_auth_failure"] >= 50, grown
     assert grown["dtls_after_handshake"] >= 5, grown
     assert daemon.alive()
+
+
+def test_a_peer_that_closes_dtls_after_its_media_leaves_at_once(daemon):
+    # Before the DTLS endpoint was released after the first media, a close_notify from the
+    # peer (aiortc's close, a browser tab closing) ended the session ("peer closed DTLS").
+    # Now that alert is dropped as dtls_after_handshake and the session, with the rejoin
+    # token the node keeps extending, lingers until consent expires (30 s).
+    async def call():
+        peer = Peer(daemon.base_url, daemon.token("demo", "lobby", "alice"), tone_hz=440)
+        await peer.connect()
+        await asyncio.sleep(2)  # media flows: the endpoint is released
+        assert metrics(daemon)["whoot_dtls_released_total"] >= 1
+        peer.location = None  # leave without DELETE: only DTLS says goodbye
+        await peer.close()
+        await asyncio.sleep(2)
+
+    asyncio.run(call())
+    after = metrics(daemon)
+    assert after["whoot_sessions"] == 0, (
+        f"session still live 2 s after close_notify; dtls_after_handshake drops: "
+        f"{drops(after, 'dtls_after_handshake')}")
