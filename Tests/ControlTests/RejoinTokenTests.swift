@@ -94,6 +94,23 @@ import Wire
             tenant: admission.tenant, member: admission.member, channel: admission.channel))
     }
 
+    @Test func aMemberDemotedToAuditorCannotRejoinNorGetAJoinToken() throws {
+        let token = try rejoinToken()
+        _ = try control.changeRole(
+            tenant: admission.tenant, member: admission.member, to: .auditor,
+            actor: .localUser(1000))
+        #expect(throws: JoinTokenError.memberNotAllowed) {
+            try control.redeemJoinToken(token, now: fixture.nowMs + 1)
+        }
+        #expect(try !control.mayStillJoin(
+            tenant: admission.tenant, member: admission.member, channel: admission.channel))
+        #expect(throws: JoinTokenError.memberNotAllowed) {
+            try control.issueJoinToken(
+                tenant: "acme", channel: "ops", member: "ann", now: fixture.nowMs,
+                actor: .localUser(1000))
+        }
+    }
+
     @Test func anUnassignedMemberFailsTheLiveCheckForThatChannelOnly() throws {
         let sales = try control.channelID(tenant: admission.tenant, name: "sales")
         _ = try control.unassign(

@@ -33,6 +33,34 @@ import Wire
         #expect(received(listener, harness).count == 2)
     }
 
+    @Test func anAlertAfterTheReleaseOnlyPutsTheSessionOnProbation() throws {
+        let harness = try RelayHarness()
+        let speaker = try harness.join()
+        _ = try harness.join()
+        try speak(speaker, harness, sequence: 1, timestamp: 960, level: 20)
+        let engine = harness.relay.engines[0]
+        let session = try #require(engine.sessions.values.first { $0.id == speaker.plan.id })
+        #expect(session.dtls == nil)
+
+        let alert: [UInt8] = [21, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 2, 1, 0]
+        // From another address: not the session's, changes nothing.
+        UDPTestSocket().send(alert, toPort: harness.port)
+        harness.pump()
+        let before = session.lastConsentAt
+        #expect(monotonicMillis() - before < 5_000)
+
+        speaker.peer.socket.send(alert, toPort: harness.port)
+        harness.pump()
+        // Consent now runs out `closeProbationMs` after the alert...
+        let left = RelayEngine.consentTimeoutMs - (monotonicMillis() - session.lastConsentAt)
+        #expect(left <= RelayEngine.closeProbationMs && left > RelayEngine.closeProbationMs - 2_000)
+        // ...unless the peer proves it is alive, as a live one does.
+        speaker.peer.sendConsentCheck(relayPort: harness.port)
+        harness.pump()
+        #expect(monotonicMillis() - session.lastConsentAt < 1_000)
+        #expect(!session.isClosed)
+    }
+
     @Test func aQuietConnectedSessionReleasesAfterTenSecondsWithoutDTLS() throws {
         let harness = try RelayHarness()
         let member = try harness.join()

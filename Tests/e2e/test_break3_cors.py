@@ -96,6 +96,9 @@ def test_the_page_may_connect_only_to_listed_origins(listed):
     "https://voice.example.org; report-uri https://evil.example.com/r",
     "https://voice.example.org https:",
     "https://*",
+    "http://voice.example.org",
+    "https://voice.example.org.",
+    "https://voice.example.org:99999",
 ])
 def test_allowed_origins_refuses_what_is_not_one_origin(tmp_path, value):
     # Each value widens the page's CSP (a directive injected, every https: host allowed

@@ -8,6 +8,7 @@ import os
 import random
 import re
 import struct
+import time
 
 from peer import Peer, connected_pair
 from test_floods import drops, metrics
@@ -143,22 +144,51 @@ def test_a_hostile_participant_does_not_hurt_the_call_or_the_daemon(daemon):
     assert daemon.alive()
 
 
-def test_a_peer_that_closes_dtls_after_its_media_leaves_at_once(daemon):
-    # Before the DTLS endpoint was released after the first media, a close_notify from the
-    # peer (aiortc's close, a browser tab closing) ended the session ("peer closed DTLS").
-    # Now that alert is dropped as dtls_after_handshake and the session, with the rejoin
-    # token the node keeps extending, lingers until consent expires (30 s).
+def test_a_peer_that_closes_dtls_after_its_media_leaves_within_the_probation(daemon):
+    # After the first media the session's DTLS endpoint is released, so the peer's
+    # close_notify (aiortc's close, a browser tab closing) can no longer be authenticated.
+    # It puts the session on probation: with no consent check or SRTCP from the peer in
+    # the next 10 s, the session ends (not after the full 30 s consent timeout). The
+    # partner stays in the call.
     async def call():
         peer = Peer(daemon.base_url, daemon.token("demo", "lobby", "alice"), tone_hz=440)
+        partner = Peer(daemon.base_url, daemon.token("demo", "lobby", "bob"), tone_hz=660)
         await peer.connect()
-        await asyncio.sleep(2)  # media flows: the endpoint is released
-        assert metrics(daemon)["whoot_dtls_released_total"] >= 1
-        peer.location = None  # leave without DELETE: only DTLS says goodbye
-        await peer.close()
-        await asyncio.sleep(2)
+        await partner.connect()
+        try:
+            await partner.wait_frames(50, timeout=15)
+            assert metrics(daemon)["whoot_dtls_released_total"] >= 1
+            peer.location = None  # leave without DELETE: only DTLS says goodbye
+            await peer.close()
+            closed = time.monotonic()
+            while metrics(daemon)["whoot_sessions"] != 1:
+                assert time.monotonic() - closed < 15, (
+                    "session still live 15 s after close_notify; dtls_after_handshake "
+                    f"drops: {drops(metrics(daemon), 'dtls_after_handshake')}")
+                await asyncio.sleep(0.5)
+            gone = time.monotonic() - closed
+            print(f"a closed peer's session ended {gone:.1f} s after its close_notify")
+            assert gone >= 5, "an unauthenticated alert ended the session at once"
+            assert drops(metrics(daemon), "dtls_after_handshake") >= 1
+        finally:
+            await partner.close()
 
     asyncio.run(call())
-    after = metrics(daemon)
-    assert after["whoot_sessions"] == 0, (
-        f"session still live 2 s after close_notify; dtls_after_handshake drops: "
-        f"{drops(after, 'dtls_after_handshake')}")
+
+
+def test_a_forged_alert_does_not_end_a_live_peers_session(daemon):
+    # The same alert while the peer goes on (consent checks every few seconds): the
+    # probation passes and the session lives on.
+    async def call():
+        async with connected_pair(daemon.base_url, daemon.token("demo", "lobby", "alice"),
+                                  daemon.token("demo", "lobby", "bob")) as (alice, bob):
+            assert metrics(daemon)["whoot_dtls_released_total"] >= 2
+            _, ice = transports(alice)
+            await ice._send(bytes([21, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 2, 1, 0]))
+            await asyncio.sleep(14)
+            assert metrics(daemon)["whoot_sessions"] == 2
+            frames = bob.frames_received
+            await asyncio.sleep(1)
+            assert bob.frames_received - frames > 20, "alice's audio stopped"
+
+    asyncio.run(call())
