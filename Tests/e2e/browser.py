@@ -1,5 +1,6 @@
 """Headless Chromium with a fake microphone that plays a tone file."""
 
+import asyncio
 import time
 import wave
 
@@ -52,3 +53,21 @@ def wait_for_state(driver, want: str, timeout: float = 30.0) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"page state is {state!r} after {timeout}s, want {want!r}")
+
+
+async def open_call_page(tmp_path, link: str, tone_hz: float) -> webdriver.Chrome:
+    """Chromium playing `tone_hz` as its microphone opens `link` (a join link with
+    autojoin) and waits until the page says connected; a screenshot goes to page.png.
+    The caller quits the driver."""
+    wav = write_tone_wav(tmp_path / f"tone{int(tone_hz)}.wav", tone_hz)
+    driver = await asyncio.to_thread(start_chromium, wav, tmp_path / "chromedriver.log")
+    try:
+        await asyncio.to_thread(driver.get, link)
+        try:
+            await asyncio.to_thread(wait_for_state, driver, "connected", 30)
+        finally:
+            await asyncio.to_thread(driver.save_screenshot, str(tmp_path / "page.png"))
+    except BaseException:
+        await asyncio.to_thread(driver.quit)
+        raise
+    return driver

@@ -13,7 +13,7 @@ import urllib.parse
 import pytest
 from aiortc import RTCSessionDescription
 
-from browser import start_chromium, wait_for_state, write_tone_wav
+from browser import open_call_page, wait_for_state
 from conftest import Daemon
 from peer import Peer, http_request
 from test_postgres import cluster, psql, uri  # noqa: F401 (the fixture)
@@ -228,14 +228,8 @@ def test_the_page_follows_the_channel_to_its_node_and_rejoins_after_a_failover(
         driver = None
         try:
             await bob.connect()  # the channel's lease is now B's
-            wav = write_tone_wav(tmp_path / "tone523.wav", 523)
-            driver = await asyncio.to_thread(start_chromium, wav, tmp_path / "chromedriver.log")
             link = f"{a.base_url}/#token={a.token('demo', 'lobby', 'alice')}&autojoin=1"
-            await asyncio.to_thread(driver.get, link)
-            try:
-                await asyncio.to_thread(wait_for_state, driver, "connected", 30)
-            finally:
-                await asyncio.to_thread(driver.save_screenshot, str(tmp_path / "page.png"))
+            driver = await open_call_page(tmp_path, link, 523)
             await bob.wait_frames(100, timeout=15)
             await asyncio.sleep(1.0)
             assert abs(bob.dominant_frequency() - 523) < 10

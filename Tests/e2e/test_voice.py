@@ -2,7 +2,7 @@
 
 import asyncio
 
-from browser import start_chromium, wait_for_state, write_tone_wav
+from browser import open_call_page, wait_for_state
 from peer import Peer, connected_pair
 
 TOLERANCE_HZ = 10.0
@@ -66,14 +66,8 @@ def test_chromium_joins_through_the_page_and_an_aiortc_peer_hears_its_tone(daemo
         driver = None
         try:
             await bob.connect()
-            wav = write_tone_wav(tmp_path / "tone523.wav", 523)
-            driver = await asyncio.to_thread(start_chromium, wav, tmp_path / "chromedriver.log")
             link = f"{daemon.base_url}/#token={daemon.token('demo', 'lobby', 'alice')}&autojoin=1"
-            await asyncio.to_thread(driver.get, link)
-            try:
-                await asyncio.to_thread(wait_for_state, driver, "connected", 30)
-            finally:
-                await asyncio.to_thread(driver.save_screenshot, str(tmp_path / "page.png"))
+            driver = await open_call_page(tmp_path, link, 523)
 
             await bob.wait_frames(150, timeout=15)
             await asyncio.sleep(1.0)
