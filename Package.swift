@@ -76,8 +76,9 @@ let package = Package(
             name: "whoot-sql", dependencies: ["Store"], path: "Tests/Tools/WhootSQL",
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "LoadGen", dependencies: ["TestKit", "Wire", "Crypto"],
+            name: "LoadGen", dependencies: ["TestKit", "Wire", "Crypto", "CLoadGen"],
             path: "Benchmarks/LoadGen", swiftSettings: swiftSettings),
+        .target(name: "CLoadGen", path: "Benchmarks/CLoadGen"),
         .target(
             name: "TestKit", dependencies: ["Wire", "Crypto"], path: "Tests/TestKit",
             swiftSettings: swiftSettings),

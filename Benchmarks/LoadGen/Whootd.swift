@@ -1,4 +1,6 @@
 import Foundation
+import TestKit
+import Wire
 
 /// A whootd started for the benchmark on free loopback ports, and the whootctl and WHIP
 /// calls that admit participants.
@@ -66,25 +68,51 @@ final class Whootd {
         ])
     }
 
-    /// CPU time of whootd so far (user + system), in nanoseconds, from /proc.
-    func cpuNanoseconds() -> UInt64 {
-        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat",
-                                     encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        let ticks = (UInt64(fields[11]) ?? 0) + (UInt64(fields[12]) ?? 0)
-        return ticks * 1_000_000_000 / UInt64(sysconf(Int32(_SC_CLK_TCK)))
+    /// A member `name` in `channel` with a WHIP session of `slots` audio m-lines (the first
+    /// sendrecv), connected (ICE, DTLS) and ready to send and receive SRTP.
+    func admit(channel: String, name: String, slots: Int) throws -> Participant {
+        let peer = try TestPeer(relayUfrag: "", relayPassword: "")
+        let ssrc = SSRC(UInt32.random(in: 1...UInt32.max))
+        let answer = try whip(
+            offer: whipOffer(peer: peer, ssrc: ssrc, slots: slots),
+            token: token(channel: channel, member: name))
+        let remote = try RemoteDescription(parsing: answer)
+        peer.adopt(remote)
+        try peer.connect(
+            relayPort: udpPort, relayFingerprint: remote.fingerprint, pump: { usleep(200) })
+        return Participant(peer: peer, ssrc: ssrc, relayPort: udpPort)
     }
 
-    /// Resident memory of whootd in bytes, from /proc.
-    func residentBytes() -> UInt64 {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status",
-                                       encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-        else { return 0 }
-        return (UInt64(line.split(separator: " ")[1]) ?? 0) * 1024
+    private func whipOffer(peer: TestPeer, ssrc: SSRC, slots: Int) -> String {
+        var lines = [
+            "v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "t=0 0",
+            "a=group:BUNDLE " + (0..<slots).map(String.init).joined(separator: " "),
+        ]
+        for mid in 0..<slots {
+            lines += [
+                "m=audio 9 UDP/TLS/RTP/SAVPF 111", "c=IN IP4 127.0.0.1",
+                mid == 0 ? "a=sendrecv" : "a=recvonly",
+                "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid",
+                "a=extmap:2 urn:ietf:params:rtp-hdrext:ssrc-audio-level", "a=mid:\(mid)",
+                "a=rtcp-mux", "a=rtpmap:111 opus/48000/2",
+                "a=ice-ufrag:\(peer.ufrag)", "a=ice-pwd:\(TestPeer.icePassword)",
+                "a=fingerprint:sha-256 \(peer.fingerprintSDP)", "a=setup:active",
+            ]
+            if mid == 0 { lines.append("a=ssrc:\(ssrc.rawValue) cname:loadgen") }
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
     }
+}
+
+extension Whootd: RelayUnderTest {
+    var kind: RelayKind { .whootd }
+    var stats: ProcessStats { ProcessStats(pid: process.processIdentifier) }
+
+    /// CPU time of whootd so far (user + system), in nanoseconds, from /proc.
+    func cpuNanoseconds() -> UInt64 { stats.cpuNanoseconds() }
+
+    /// Resident memory of whootd in bytes, from /proc.
+    func residentBytes() -> UInt64 { stats.residentBytes() }
 }
 
 func run(_ executable: String, _ arguments: [String]) throws -> String {
