@@ -49,7 +49,9 @@ final class Janus {
     func stop() {
         process.terminate()
         process.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: work)
+        if ProcessInfo.processInfo.environment["LOADGEN_KEEP_JANUS"] == nil {
+            try? FileManager.default.removeItem(atPath: work)
+        }
     }
 
     private func waitUntilReady() throws {
@@ -73,7 +75,7 @@ final class Janus {
                 transports_folder = "\(work)/transports"
                 events_folder = "\(work)/events"
                 loggers_folder = "\(work)/loggers"
-                debug_level = 3
+                debug_level = \(ProcessInfo.processInfo.environment["LOADGEN_JANUS_DEBUG"] ?? "3")
                 session_timeout = 0
                 interface = "127.0.0.1"
                 server_name = "whoot-loadgen"
@@ -89,6 +91,7 @@ final class Janus {
                 ice_tcp = false
                 full_trickle = false
                 ice_enforce_list = "127.0.0.1"
+                nice_debug = \(ProcessInfo.processInfo.environment["LOADGEN_NICE_DEBUG"] ?? "false")
             }
             plugins: {
             }

@@ -150,9 +150,22 @@ extension JanusSession {
         }
         try endOfCandidates(handle: handle)
         peer.adopt(remote)
-        try peer.connect(relayPort: port, relayFingerprint: remote.fingerprint, pump: {
-            usleep(200)
-        })
+        // Janus's libnice answers our first check, then checks the pair itself and takes it
+        // only once that check is answered: answer it before the DTLS handshake starts (its
+        // loop would read the request as DTLS).
+        guard peer.check(relayPort: port, pump: { usleep(200) }) == .successResponse else {
+            throw LoadGenError("Janus did not answer the ICE check")
+        }
+        let deadline = nanos() + 1_000_000_000
+        while peer.answerPendingChecks() == 0 {
+            guard nanos() < deadline else { throw LoadGenError("Janus sent no ICE check") }
+            usleep(500)
+        }
+        // Its keepalive on the new pair would be read as the answer to `connect`'s check.
+        usleep(20_000)
+        peer.answerPendingChecks()
+        try peer.connect(
+            relayPort: port, relayFingerprint: remote.fingerprint, pump: { usleep(200) })
         return Participant(peer: peer, ssrc: ssrc, relayPort: port)
     }
 }

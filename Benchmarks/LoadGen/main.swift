@@ -76,7 +76,8 @@ func stage(_ scenario: Scenario, on kind: RelayKind, recording: Bool) throws -> 
     }
     print(String(
         format: "%@ on %@: %d endpoints connected in %.1f s", scenario.name, kind.rawValue,
-        stage.cast.speakers.count + stage.cast.listeners.count, Double(nanos() - start) / 1e9))
+        Set((stage.cast.speakers.map(\.0) + stage.cast.listeners).map(ObjectIdentifier.init))
+            .count, Double(nanos() - start) / 1e9))
     fflush(stdout)
     return stage
 }
