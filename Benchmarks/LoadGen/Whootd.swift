@@ -35,7 +35,12 @@ final class Whootd {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             seen.append(output.fileHandleForReading.availableData)
-            if String(decoding: seen, as: UTF8.self).contains("whootd ready") { return }
+            if String(decoding: seen, as: UTF8.self).contains("whootd ready") {
+                // Keep draining its log, or whootd would block once the pipe is full.
+                let reader = output.fileHandleForReading
+                Thread.detachNewThread { while !reader.availableData.isEmpty {} }
+                return
+            }
         }
         throw LoadGenError("whootd printed no ready line: \(String(decoding: seen, as: UTF8.self))")
     }
