@@ -152,15 +152,18 @@ extension JanusSession {
         peer.adopt(remote)
         // Janus's libnice answers our first check, then checks the pair itself and takes it
         // only once that check is answered: answer it before the DTLS handshake starts (its
-        // loop would read the request as DTLS).
-        guard peer.check(relayPort: port, pump: { usleep(200) }) == .successResponse else {
-            throw LoadGenError("Janus did not answer the ICE check")
+        // loop would read the request as DTLS). Under load the check may come late, or
+        // be taken by `check` as its reply; libnice retransmits it every 500 ms.
+        var answered = false
+        for _ in 0..<4 where !answered {
+            guard peer.check(relayPort: port, pump: { usleep(200) }) != nil else { continue }
+            let deadline = nanos() + 1_500_000_000
+            while !answered && nanos() < deadline {
+                answered = peer.answerPendingChecks() > 0
+                usleep(500)
+            }
         }
-        let deadline = nanos() + 1_000_000_000
-        while peer.answerPendingChecks() == 0 {
-            guard nanos() < deadline else { throw LoadGenError("Janus sent no ICE check") }
-            usleep(500)
-        }
+        guard answered else { throw LoadGenError("Janus sent no ICE check of its own") }
         // Its keepalive on the new pair would be read as the answer to `connect`'s check.
         usleep(20_000)
         peer.answerPendingChecks()

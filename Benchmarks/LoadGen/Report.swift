@@ -89,9 +89,12 @@ func ratioTable(_ runs: [Saturation]) -> String {
         "|---|---|---|",
     ]
     for whootd in runs where whootd.relay == .whootd {
-        guard let janus = runs.first(where: { $0.relay == .janus && $0.scenario == whootd.scenario })
-        else { continue }
-        let p99 = { (run: Saturation) in percentile(run.atSeventy?.reception.latencies ?? [], 0.99) }
+        guard let janus = runs.first(where: {
+            $0.relay == .janus && $0.scenario == whootd.scenario
+        }) else { continue }
+        let p99 = { (run: Saturation) in
+            percentile(run.atSeventy?.reception.latencies ?? [], 0.99)
+        }
         lines.append(String(
             format: "| %@ | %.2f | %.2f |", whootd.scenario,
             whootd.packetsPerCPUSecond / janus.packetsPerCPUSecond, p99(janus) / p99(whootd)))

@@ -29,7 +29,8 @@ struct Saturation {
 /// Raises the speakers' rate by `factor` per step (from a rate that asks about 10,000
 /// forwarded packets/s) until loss exceeds 1 %, the relay's CPU stops growing (less than 5 %
 /// more for 50 % more load), the generator cannot send what is asked, or `maxSteps` steps;
-/// then measures `seconds` s at 70 % of the highest clean rate.
+/// then measures `seconds` s at 70 % of the highest clean rate. When the first step already
+/// loses more than 1 %, the rate is halved until it does not.
 func saturate(
     _ cast: Cast, relay: RelayUnderTest, receivers: ReceiverPool, stepSeconds: Double,
     seconds: Double, factor: Double = 1.5, maxSteps: Int = 9
@@ -66,6 +67,20 @@ func saturate(
             break
         }
         rate *= factor
+    }
+    // Lossy from the first step: halve the rate (at most 4 times) to find a clean one.
+    var lower = steps.first?.rate ?? rate
+    while clean == nil && steps.count <= maxSteps + 4 && lower > 0.5 {
+        lower /= 2
+        let window = try measureWindow(
+            cast, relay: relay, receivers: receivers, rate: lower, settle: 0.5,
+            seconds: stepSeconds)
+        print(String(
+            format: "  step down %@ %@: %.2f pkt/s per speaker, %.0f fwd pkt/s, %.2f cores, "
+                + "loss %.2f %%", relay.kind.rawValue, cast.name, lower,
+            window.forwardedPerSecond, window.coresBusy, window.lossPercent))
+        steps.append(window)
+        if window.lossPercent <= 1 { clean = window }
     }
     guard let best = clean else { return (steps, nil, reason, nil) }
     let seventy = try measureWindow(

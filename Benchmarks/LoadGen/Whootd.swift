@@ -22,8 +22,17 @@ final class Whootd {
         httpsPort = freePort(SOCK_STREAM)
         udpPort = freePort(SOCK_DGRAM)
         self.whootctl = whootctl
+        // The admission limits' defaults (200 sessions a channel, 1000 a tenant, 20 pending
+        // per address) are for production; the benchmark admits up to 2000 from 127.0.0.1.
+        try """
+            max_sessions_per_tenant = 10000
+            max_sessions_per_channel = 5000
+            max_pending_sessions = 5000
+            max_pending_sessions_per_ip = 1000
+            """.write(toFile: work + "/whootd.conf", atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: whootd)
         process.arguments = [
+            "--config", work + "/whootd.conf",
             "--state-dir", stateDir, "--https", "127.0.0.1:\(httpsPort)",
             "--udp", "127.0.0.1:\(udpPort)", "--admin-socket", socketPath,
             "--log-level", "notice",

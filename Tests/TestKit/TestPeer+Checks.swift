@@ -9,8 +9,8 @@ extension TestPeer {
     /// Binding requests back and validate the pair only when they are answered. Takes every
     /// Binding request waiting at the head of the socket's queue and sends a success response
     /// signed with `TestPeer.icePassword` (RFC 8445 7.3.1.1), and drops Binding indications;
-    /// stops at the first other datagram, leaving it for `receive`. Returns how many were answered. Call it
-    /// from `pump`, on the thread that runs `connect`.
+    /// stops at the first other datagram, leaving it for `receive`. Returns how many were
+    /// answered. Call it between `check` and `connect`, on the thread that runs them.
     @discardableResult
     public func answerPendingChecks() -> Int {
         var answered = 0
