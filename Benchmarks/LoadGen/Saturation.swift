@@ -41,7 +41,7 @@ func saturate(
     var reason = "step limit (\(maxSteps) steps)"
     for _ in 0..<maxSteps {
         let window = try measureWindow(
-            cast, relay: relay, receivers: receivers, rate: rate, settle: 0.5,
+            cast, relay: relay, receivers: receivers, rate: rate, settle: 1,
             seconds: stepSeconds)
         print(String(
             format: "  step %@ %@: %.1f pkt/s per speaker (sent %.1f), %.0f fwd pkt/s, "
@@ -73,7 +73,7 @@ func saturate(
     while clean == nil && steps.count <= maxSteps + 4 && lower > 0.5 {
         lower /= 2
         let window = try measureWindow(
-            cast, relay: relay, receivers: receivers, rate: lower, settle: 0.5,
+            cast, relay: relay, receivers: receivers, rate: lower, settle: 1,
             seconds: stepSeconds)
         print(String(
             format: "  step down %@ %@: %.2f pkt/s per speaker, %.0f fwd pkt/s, %.2f cores, "
@@ -84,7 +84,7 @@ func saturate(
     }
     guard let best = clean else { return (steps, nil, reason, nil) }
     let seventy = try measureWindow(
-        cast, relay: relay, receivers: receivers, rate: 0.7 * best.rate, settle: 0.5,
+        cast, relay: relay, receivers: receivers, rate: 0.7 * best.rate, settle: 1,
         seconds: seconds)
     return (steps, clean, reason, seventy)
 }

@@ -70,8 +70,10 @@ struct Window {
 }
 
 /// Sends at `rate` for `settle` s unmeasured, then measures `seconds` s: the receivers count
-/// from the window's start, the relay's CPU time is read at both ends, and 20 ms after the
-/// last send (packets in flight) the window closes.
+/// from the window's start, the relay's CPU time is read at both ends, and 100 ms after the
+/// last send (packets in flight; a loaded Janus holds them for tens of ms) the window closes.
+/// What was in flight when it opened is counted in, so the two ends balance while the
+/// latency is steady.
 func measureWindow(
     _ cast: Cast, relay: RelayUnderTest, receivers: ReceiverPool, rate: Double,
     settle: Double, seconds: Double
@@ -86,7 +88,7 @@ func measureWindow(
     try pacer.run(until: start + UInt64(seconds * 1e9))
     let sent = pacer.sent - sentBefore
     let elapsed = Double(nanos() - start) / 1e9
-    usleep(20_000)
+    usleep(100_000)
     let reception = receivers.end()
     let cpu = relay.stats.cpuNanoseconds() - cpuStart
 
