@@ -166,9 +166,7 @@ extension JanusSession {
         guard answered else { throw LoadGenError("Janus sent no ICE check of its own") }
         // Its keepalive on the new pair would be read as the answer to `connect`'s check.
         usleep(20_000)
-        peer.answerPendingChecks()
-        try peer.connect(
-            relayPort: port, relayFingerprint: remote.fingerprint, pump: { usleep(200) })
+        try peer.connectRetrying(relayPort: port, relayFingerprint: remote.fingerprint)
         return Participant(peer: peer, ssrc: ssrc, relayPort: port)
     }
 }

@@ -4,15 +4,22 @@ import Foundation
 struct ProcessStats {
     let pid: Int32
 
-    /// User + system CPU time of every thread so far, in ns (/proc/<pid>/stat fields 14-15).
+    /// CPU time of every live thread so far, in ns: the sum of the first field of
+    /// /proc/<pid>/task/*/schedstat (ns resolution; /proc/<pid>/stat counts 10 ms ticks,
+    /// too coarse for 1.5 s windows). Threads that have exited are not counted.
     func cpuNanoseconds() -> UInt64 {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 12 else { return 0 }
-        let ticks = (UInt64(fields[11]) ?? 0) + (UInt64(fields[12]) ?? 0)
-        return ticks * 1_000_000_000 / UInt64(sysconf(Int32(_SC_CLK_TCK)))
+        let tasks = "/proc/\(pid)/task"
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: tasks) else {
+            return 0
+        }
+        var total: UInt64 = 0
+        for thread in threads {
+            guard let text = try? String(
+                contentsOfFile: "\(tasks)/\(thread)/schedstat", encoding: .utf8)
+            else { continue }
+            total += text.split(separator: " ").first.flatMap { UInt64($0) } ?? 0
+        }
+        return total
     }
 
     /// Resident memory in bytes (VmRSS).

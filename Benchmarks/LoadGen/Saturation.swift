@@ -28,8 +28,8 @@ struct Saturation {
 
 /// Raises the speakers' rate by `factor` per step (from a rate that asks about 10,000
 /// forwarded packets/s) until loss exceeds 1 %, the relay's CPU stops growing (less than 5 %
-/// more for 50 % more load), the generator cannot send what is asked, or `maxSteps` steps;
-/// then measures `seconds` s at 70 % of the highest clean rate. When the first step already
+/// more for 50 % more load, once above 0.3 cores), the generator cannot send what is asked,
+/// or `maxSteps` steps; then measures `seconds` s at 70 % of the highest clean rate. When the first step already
 /// loses more than 1 %, the rate is halved until it does not.
 func saturate(
     _ cast: Cast, relay: RelayUnderTest, receivers: ReceiverPool, stepSeconds: Double,
@@ -61,7 +61,9 @@ func saturate(
                             rate)
             break
         }
-        if let previous, window.coresBusy < previous.coresBusy * 1.05 {
+        if let previous, window.coresBusy >= 0.3,
+            window.coresBusy < previous.coresBusy * 1.05
+        {
             reason = String(format: "relay CPU stopped growing (%.2f -> %.2f cores)",
                             previous.coresBusy, window.coresBusy)
             break

@@ -35,12 +35,25 @@ private func level(_ member: Int) -> UInt8 { UInt8(10 + 10 * member) }
 /// Set-up threads: admission is mostly waiting on processes, HTTP and DTLS round trips.
 private let setupWidth = 8
 
-/// Starts whootd, creates the channels and admits everyone (WHIP, ICE, DTLS).
+/// Starts whootd, creates the channels and admits everyone (WHIP, ICE, DTLS); stops whootd
+/// again when that fails.
 func stageWhootd(_ scenario: Scenario, recording: Bool, paths: (String, String)) throws
     -> Stage
 {
     let whootd = try Whootd(whootd: paths.0, whootctl: paths.1)
     let keeper = ConsentKeeper()
+    do {
+        return try admitWhootd(scenario, whootd, keeper, recording: recording)
+    } catch {
+        keeper.stop()
+        whootd.stop()
+        throw error
+    }
+}
+
+private func admitWhootd(
+    _ scenario: Scenario, _ whootd: Whootd, _ keeper: ConsentKeeper, recording: Bool
+) throws -> Stage {
     let stats = whootd.stats
     let (rss, anon) = (stats.residentBytes(), stats.anonymousBytes())
     switch scenario {
@@ -95,10 +108,22 @@ private final class SessionPool: @unchecked Sendable {
 }
 
 /// Starts Janus, creates the rooms and admits everyone: speakers publish, listeners
-/// subscribe to the same feeds whootd would forward them.
+/// subscribe to the same feeds whootd would forward them. Stops Janus again when that fails.
 func stageJanus(_ scenario: Scenario, instance: Int) throws -> Stage {
     let janus = try Janus(instance: instance)
     let keeper = ConsentKeeper()
+    do {
+        return try admitJanus(scenario, janus, keeper)
+    } catch {
+        keeper.stop()
+        janus.stop()
+        throw error
+    }
+}
+
+private func admitJanus(_ scenario: Scenario, _ janus: Janus, _ keeper: ConsentKeeper) throws
+    -> Stage
+{
     let stats = janus.stats
     let (rss, anon) = (stats.residentBytes(), stats.anonymousBytes())
     let pool = try SessionPool(port: janus.httpPort, count: setupWidth)

@@ -92,8 +92,7 @@ final class Whootd {
             token: token(channel: channel, member: name))
         let remote = try RemoteDescription(parsing: answer)
         peer.adopt(remote)
-        try peer.connect(
-            relayPort: udpPort, relayFingerprint: remote.fingerprint, pump: { usleep(200) })
+        try peer.connectRetrying(relayPort: udpPort, relayFingerprint: remote.fingerprint)
         return Participant(peer: peer, ssrc: ssrc, relayPort: udpPort)
     }
 
