@@ -29,8 +29,8 @@ struct Saturation {
 /// Raises the speakers' rate by `factor` per step (from a rate that asks about 10,000
 /// forwarded packets/s) until loss exceeds 1 %, the relay's CPU stops growing (less than 5 %
 /// more for 50 % more load, once above 0.3 cores), the generator cannot send what is asked,
-/// or `maxSteps` steps; then measures `seconds` s at 70 % of the highest clean rate. When the first step already
-/// loses more than 1 %, the rate is halved until it does not.
+/// or `maxSteps` steps; then measures `seconds` s at 70 % of the highest clean rate. When
+/// the first step already loses more than 1 %, the rate is halved until it does not.
 func saturate(
     _ cast: Cast, relay: RelayUnderTest, receivers: ReceiverPool, stepSeconds: Double,
     seconds: Double, factor: Double = 1.5, maxSteps: Int = 9
