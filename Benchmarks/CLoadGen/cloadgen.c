@@ -2,6 +2,8 @@
 #include "cloadgen.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,4 +143,22 @@ int lg_epoll_wait(int epoll_fd, uint32_t *tokens, int max, int timeout_ms) {
     if (ready < 0) return errno == EINTR ? 0 : -1;
     for (int i = 0; i < ready; i++) tokens[i] = events[i].data.u32;
     return ready;
+}
+
+extern char **environ;
+
+int lg_spawn(const char *path, char *const argv[], int stdout_fd) {
+    posix_spawn_file_actions_t actions;
+    if (posix_spawn_file_actions_init(&actions) != 0) return -1;
+    posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    pid_t pid = -1;
+    int result = posix_spawn(&pid, path, &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (result != 0) {
+        errno = result;
+        return -1;
+    }
+    return pid;
 }

@@ -1,3 +1,4 @@
+import CLoadGen
 import Foundation
 import TestKit
 import Wire
@@ -128,21 +129,36 @@ extension Whootd: RelayUnderTest {
     func residentBytes() -> UInt64 { stats.residentBytes() }
 }
 
+/// Runs `executable` to its end and returns its standard output; throws when it cannot
+/// start or exits with a status other than 0. Any thread may call it.
+@discardableResult
 func run(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    let pipe = Pipe()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw LoadGenError(
-            "\(executable) \(arguments.prefix(3)) exited \(process.terminationStatus)")
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw LoadGenError("pipe failed: errno \(errno)") }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    let pid = lg_spawn(executable, argv, fds[1])
+    close(fds[1])
+    guard pid > 0 else {
+        close(fds[0])
+        throw LoadGenError("cannot start \(executable): errno \(errno)")
     }
-    return String(decoding: data, as: UTF8.self)
+
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { break }
+        output += buffer[0..<count]
+    }
+    close(fds[0])
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    guard status == 0 else {
+        throw LoadGenError("\(executable) \(arguments.prefix(3)) exited with status \(status)")
+    }
+    return String(decoding: output, as: UTF8.self)
 }
 
 func freePort(_ kind: __socket_type) -> UInt16 {

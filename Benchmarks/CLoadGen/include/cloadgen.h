@@ -38,4 +38,11 @@ int lg_epoll_add(int epoll_fd, int fd, uint32_t token);
 /// Waits up to `timeout_ms` and writes the tokens of up to `max` readable fds. Returns how
 /// many, 0 on timeout or EINTR, -1 on error.
 int lg_epoll_wait(int epoll_fd, uint32_t *tokens, int max, int timeout_ms);
+
+/// Starts `path` with `argv` (NULL-terminated) and this process's environment: stdout to
+/// `stdout_fd`, stderr to /dev/null, every other descriptor above 2 closed in the child.
+/// Returns the child's pid, or -1 with errno set. (Used instead of Foundation's Process,
+/// which crashed in Process.run() when started from several threads with ~2,000 sockets
+/// open.)
+int lg_spawn(const char *path, char *const argv[], int stdout_fd);
 #endif
