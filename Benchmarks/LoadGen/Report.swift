@@ -59,11 +59,11 @@ extension Saturation {
     static func header(floor: Double?) -> String {
         let floorColumn = floor.map { String(format: " relay ns/pkt - floor (%.0f) |", $0) }
         return """
-            | scenario | relay | participants | clean rate pkt/s/speaker | forwarded pkt/s \
-            | relay cores busy | pkts/CPU-s | relay ns/pkt |\(floorColumn ?? "") p50 µs @70% \
-            | p99 µs @70% | p99.9 µs @70% | loss @70% | RSS KiB/participant \
-            | anon KiB/participant | sampled | stopped by |
-            |---|---|---|---|---|---|---|---|\(floor == nil ? "" : "---|")---|---|---|---|---|\
+            | scenario | relay | participants | idle cores | clean rate pkt/s/speaker \
+            | forwarded pkt/s | relay cores busy | pkts/CPU-s | relay ns/pkt \
+            |\(floorColumn ?? "") p50 µs @70% | p99 µs @70% | p99.9 µs @70% | loss @70% \
+            | RSS KiB/participant | anon KiB/participant | sampled | stopped by |
+            |---|---|---|---|---|---|---|---|---|\(floor == nil ? "" : "---|")---|---|---|---|---|\
             ---|---|---|
             """
     }
@@ -72,9 +72,10 @@ extension Saturation {
         let latencies = atSeventy?.reception.latencies ?? []
         let floorCell = floor.map { String(format: " %.0f |", nanosPerPacket - $0) } ?? ""
         return String(
-            format: "| %@ | %@ | %d | %.1f | %.0f | %.2f | %.0f | %.0f |%@ %.0f | %.0f | %.0f "
+            format: "| %@ | %@ | %d | %.2f | %.1f | %.0f | %.2f | %.0f | %.0f |%@ %.0f | %.0f "
+                + "| %.0f "
                 + "| %.2f %% | %.1f | %.1f | %d | %@ |",
-            scenario, relay.rawValue, participants, clean?.rate ?? .nan,
+            scenario, relay.rawValue, participants, idleCores, clean?.rate ?? .nan,
             clean?.forwardedPerSecond ?? .nan, clean?.coresBusy ?? .nan, packetsPerCPUSecond,
             nanosPerPacket, floorCell, percentile(latencies, 0.5), percentile(latencies, 0.99),
             percentile(latencies, 0.999), atSeventy?.lossPercent ?? .nan, rssPerParticipant,

@@ -9,6 +9,8 @@ struct Saturation {
     var steps: [Window]
     /// The highest step with at most 1 % loss; nil when even the first step lost more.
     var clean: Window?
+    /// The relay's CPU with everyone connected and nobody speaking (1 s), in cores.
+    var idleCores: Double
     /// Why the stepping stopped.
     var stopReason: String
     /// The run at 70 % of the clean rate, for latency.
@@ -27,15 +29,20 @@ struct Saturation {
 }
 
 /// Raises the speakers' rate by `factor` per step (from a rate that asks about 10,000
-/// forwarded packets/s) until loss exceeds 1 %, the relay's CPU stops growing (less than 5 %
+/// forwarded packets/s) until loss exceeds 1 %, the median latency grows past 3 times that
+/// of the lighter steps plus 5 ms (a queue builds up in socket buffers before anything is
+/// dropped), the relay's CPU stops growing (less than 5 %
 /// more for 50 % more load, once above 0.3 cores), the generator cannot send what is asked,
 /// or `maxSteps` steps; then measures `seconds` s at 70 % of the highest clean rate. When
 /// the first step already loses more than 1 %, the rate is halved until it does not.
 func saturate(
     _ cast: Cast, relay: RelayUnderTest, receivers: ReceiverPool, stepSeconds: Double,
-    seconds: Double, factor: Double = 1.5, maxSteps: Int = 9
+    seconds: Double, idleCores: inout Double, factor: Double = 1.5, maxSteps: Int = 9
 ) throws -> (steps: [Window], clean: Window?, reason: String, seventy: Window?) {
     var rate = min(2000, max(2, 10_000 / Double(cast.speakers.count * cast.fanout)))
+    let idleStart = relay.stats.cpuNanoseconds()
+    usleep(1_000_000)
+    idleCores = Double(relay.stats.cpuNanoseconds() - idleStart) / 1e9
     var steps: [Window] = []
     var clean: Window?
     var reason = "step limit (\(maxSteps) steps)"
@@ -45,14 +52,21 @@ func saturate(
             seconds: stepSeconds)
         print(String(
             format: "  step %@ %@: %.1f pkt/s per speaker (sent %.1f), %.0f fwd pkt/s, "
-                + "%.2f cores, loss %.2f %%",
+                + "%.2f cores, loss %.2f %%, p50 %.0f µs",
             relay.kind.rawValue, cast.name, rate, window.sendRate, window.forwardedPerSecond,
-            window.coresBusy, window.lossPercent))
+            window.coresBusy, window.lossPercent, window.medianMicros))
         fflush(stdout)
         let previous = steps.last
         steps.append(window)
         if window.lossPercent > 1 {
             reason = String(format: "loss %.1f %% at %.1f pkt/s", window.lossPercent, rate)
+            break
+        }
+        let baseline = steps.dropLast().map(\.medianMicros).filter { !$0.isNaN }.min()
+            ?? window.medianMicros
+        if window.isQueueing(baseline: baseline) {
+            reason = String(format: "p50 %.0f ms at %.1f pkt/s (queue building)",
+                            window.medianMicros / 1000, rate)
             break
         }
         clean = window
@@ -79,12 +93,15 @@ func saturate(
             seconds: stepSeconds)
         print(String(
             format: "  step down %@ %@: %.2f pkt/s per speaker, %.0f fwd pkt/s, %.2f cores, "
-                + "loss %.2f %%", relay.kind.rawValue, cast.name, lower,
-            window.forwardedPerSecond, window.coresBusy, window.lossPercent))
+                + "loss %.2f %%, p50 %.0f µs", relay.kind.rawValue, cast.name, lower,
+            window.forwardedPerSecond, window.coresBusy, window.lossPercent,
+            window.medianMicros))
         steps.append(window)
         if window.lossPercent <= 1 { clean = window }
     }
     guard let best = clean else { return (steps, nil, reason, nil) }
+    // Silence first, so that queues left by the last (overloaded) step drain.
+    usleep(2_000_000)
     let seventy = try measureWindow(
         cast, relay: relay, receivers: receivers, rate: 0.7 * best.rate, settle: 1,
         seconds: seconds)

@@ -65,6 +65,12 @@ struct Window {
     var lossPercent: Double {
         expected > 0 ? max(0, 100 * Double(expected - reception.received) / Double(expected)) : 0
     }
+    /// Median latency of the sampled listeners, in µs.
+    var medianMicros: Double { percentile(reception.latencies, 0.5) }
+    /// Whether packets waited in a queue: a median latency above 3 times `baseline` (the
+    /// lowest median of the lighter steps, µs; a fan-out to many listeners has a high one of
+    /// its own) plus 5 ms.
+    func isQueueing(baseline: Double) -> Bool { medianMicros > 3 * baseline + 5_000 }
     /// Whether the generator sent at least 95 % of what was asked.
     var generatorKeptUp: Bool { sendRate >= 0.95 * rate }
 }

@@ -96,15 +96,16 @@ for scenario in scenarios {
             }
             let receivers = try ReceiverPool(
                 listeners: staged.cast.listeners, threads: receiverThreads, sampled: sampleSize)
+            var idle = 0.0
             let outcome = try saturate(
                 staged.cast, relay: staged.relay, receivers: receivers,
-                stepSeconds: stepSeconds, seconds: seconds)
+                stepSeconds: stepSeconds, seconds: seconds, idleCores: &idle)
             let stats = staged.relay.stats
             let people = Double(max(staged.cast.participants, 1))
             let run = Saturation(
                 scenario: scenario.name, relay: kind, participants: staged.cast.participants,
-                steps: outcome.steps, clean: outcome.clean, stopReason: outcome.reason,
-                atSeventy: outcome.seventy,
+                steps: outcome.steps, clean: outcome.clean,
+                idleCores: idle, stopReason: outcome.reason, atSeventy: outcome.seventy,
                 rssPerParticipant: Double(Int64(stats.residentBytes()) - Int64(staged.rssBefore))
                     / people / 1024,
                 anonPerParticipant: Double(
