@@ -58,6 +58,7 @@ final class Whootd {
     func stop() {
         process.terminate()
         process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: (stateDir as NSString).deletingLastPathComponent)
     }
 
     @discardableResult
