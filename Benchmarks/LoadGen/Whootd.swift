@@ -58,7 +58,8 @@ final class Whootd {
     func stop() {
         process.terminate()
         process.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: (stateDir as NSString).deletingLastPathComponent)
+        let work = (stateDir as NSString).deletingLastPathComponent
+        try? FileManager.default.removeItem(atPath: work)
     }
 
     @discardableResult
