@@ -79,8 +79,9 @@ let package = Package(
             name: "SRTPBench", dependencies: ["Crypto", "TestKit", "CAllocCounter"],
             path: "Benchmarks/SRTPBench", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "LoadGen", dependencies: ["TestKit", "Wire", "Crypto"],
+            name: "LoadGen", dependencies: ["TestKit", "Wire", "Crypto", "CLoadGen"],
             path: "Benchmarks/LoadGen", swiftSettings: swiftSettings),
+        .target(name: "CLoadGen", path: "Benchmarks/CLoadGen"),
         .target(
             name: "TestKit", dependencies: ["Wire", "Crypto", "CSRTP"], path: "Tests/TestKit",
             swiftSettings: swiftSettings),

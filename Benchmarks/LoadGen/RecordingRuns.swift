@@ -89,7 +89,7 @@ struct RecordingComparison {
 }
 
 extension Result {
-    /// whootd CPU time per forwarded packet, in ns.
+    /// The relay's CPU time per forwarded packet, in ns.
     var cpuPerPacket: Double { forwarded > 0 ? Double(cpuNanos) / Double(forwarded) : .nan }
 
     /// Expected forwards that no listener received, in percent.
