@@ -15,6 +15,9 @@ public struct ChannelLease: Sendable, Equatable {
 extension WriteTransaction {
     /// Takes the lease of `channel` for `node` until `untilMs`, if no other node holds an
     /// unexpired one, and returns the lease in force afterwards (this node's or another's).
+    /// A lease held under the same `nodeURL` counts as this node's: only one process can
+    /// serve a URL, so it was this node before a restart (after kill -9, say), whose
+    /// sessions are gone.
     public func claimChannelLease(
         _ scope: TenantScope, channel: ChannelID, node: String, nodeURL: String,
         nowMs: Int64, untilMs: Int64
@@ -27,6 +30,7 @@ extension WriteTransaction {
                 ON CONFLICT (tenant_id, channel_id) DO UPDATE SET node = excluded.node,
                     node_url = excluded.node_url, expires_at_ms = excluded.expires_at_ms
                 WHERE channel_leases.node = excluded.node
+                    OR channel_leases.node_url = excluded.node_url
                     OR channel_leases.expires_at_ms <= ?5
                 """,
             [.integer(channel.rawValue), .text(node), .text(nodeURL), .integer(nowMs),

@@ -138,6 +138,11 @@ final class Daemon {
         stopping.value.store(true, ordering: .relaxed)
         whip?.stopAdmitting()
         notifier.send("STOPPING=1\nSTATUS=draining")
+        if let cluster = whip?.cluster {
+            let dropped = cluster.handOver()
+            Self.logger.notice("leases given back; sessions handed over to the other nodes",
+                               ["sessions": "\(dropped)"])
+        }
         if let relay {
             let deadline = Date().addingTimeInterval(Double(options.drainSeconds))
             var live = relay.sessions().count

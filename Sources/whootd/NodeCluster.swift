@@ -51,6 +51,8 @@ final class NodeCluster: @unchecked Sendable {
     enum Route {
         case local
         case redirect(String)
+        /// The lease could not be read or taken (the database is unreachable).
+        case unavailable
     }
 
     init(
@@ -77,20 +79,24 @@ final class NodeCluster: @unchecked Sendable {
     func route(token: String) -> Route {
         let now = ControlPlane.wallClockMilliseconds()
         guard let record = try? control.usableJoinToken(token, now: now) else { return .local }
+        let key = ChannelKey(tenant: record.tenant, channel: record.channel)
         do {
-            let lease = try control.store.write {
-                try $0.claimChannelLease(
-                    TenantScope(record.tenant), channel: record.channel, node: node,
-                    nodeURL: nodeURL, nowMs: now, untilMs: now + leaseMs)
+            // Under the lock, so the renewer cannot give back, as idle, a lease being taken.
+            return try held.withLock { held in
+                let lease = try control.store.write {
+                    try $0.claimChannelLease(
+                        TenantScope(record.tenant), channel: record.channel, node: node,
+                        nodeURL: nodeURL, nowMs: now, untilMs: now + leaseMs)
+                }
+                guard lease.node != node else {
+                    held[key] = 0
+                    return .local
+                }
+                return .redirect(lease.nodeURL + "/whip")
             }
-            guard lease.node != node else {
-                held.withLock { $0[ChannelKey(tenant: record.tenant, channel: record.channel)] = 0 }
-                return .local
-            }
-            return .redirect(lease.nodeURL + "/whip")
         } catch {
             Self.logger.error("lease lookup failed", ["error": "\(error)"])
-            return .local
+            return .unavailable
         }
     }
 
@@ -117,8 +123,22 @@ final class NodeCluster: @unchecked Sendable {
         listening.start()
     }
 
+    /// SIGTERM on a node of a cluster: gives every lease back and ends this node's
+    /// sessions at once, so their clients rejoin (rejoin tokens) on another node, which
+    /// takes the channels. Waiting out a drain here would only keep newcomers away from
+    /// these channels (this node admits no one while draining) and, were the leases given
+    /// back first, split each channel between the old calls and the new node.
+    func handOver() -> Int {
+        stop()
+        var dropped = 0
+        for plan in relay.sessions() {
+            dropped += relay.dropChannel(tenant: plan.tenant, channel: plan.channel)
+        }
+        return dropped
+    }
+
     /// Stops renewing and gives back every lease held, so other nodes take the channels
-    /// at once rather than after the expiry. Called once, at shutdown.
+    /// at once rather than after the expiry. Called at shutdown (twice is harmless).
     func stop() {
         stopping.store(true, ordering: .relaxed)
         stopped.signal()
@@ -148,10 +168,14 @@ final class NodeCluster: @unchecked Sendable {
             do {
                 let scope = TenantScope(key.tenant)
                 if idleTurns >= 2 {
-                    try control.store.write {
-                        try $0.releaseChannelLease(scope, channel: key.channel, node: node)
+                    try held.withLock { held in
+                        // A join may have taken it again since the snapshot.
+                        guard let turns = held[key], turns >= 2 else { return }
+                        try control.store.write {
+                            try $0.releaseChannelLease(scope, channel: key.channel, node: node)
+                        }
+                        held.removeValue(forKey: key)
                     }
-                    _ = held.withLock { $0.removeValue(forKey: key) }
                     continue
                 }
                 let kept = try control.store.write {

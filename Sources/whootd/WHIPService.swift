@@ -72,8 +72,14 @@ final class WHIPService: @unchecked Sendable {
             return .error(400, "the SDP offer could not be read: \(error)")
         }
 
-        if case .redirect(let url) = cluster?.route(token: token) ?? .local {
+        switch cluster?.route(token: token) ?? .local {
+        case .local: break
+        case .redirect(let url):
             return HTTPResponse(status: 307, headers: [("Location", url)], body: [])
+        case .unavailable:
+            var response = HTTPResponse.error(503, "the channel's node cannot be looked up now")
+            response.headers.append(("Retry-After", "2"))
+            return response
         }
 
         let admission: Admission
@@ -159,9 +165,11 @@ final class WHIPService: @unchecked Sendable {
         } catch {
             return .error(401, "join token refused: \(error)")
         }
-        var url = "/whip"
-        if case .redirect(let target) = cluster?.route(token: token) ?? .local { url = target }
-        return .json(200, ["whip_url": url])
+        switch cluster?.route(token: token) ?? .local {
+        case .local: return .json(200, ["whip_url": "/whip"])
+        case .redirect(let url): return .json(200, ["whip_url": url])
+        case .unavailable: return .error(503, "the channel's node cannot be looked up now")
+        }
     }
 
     private func bearerToken(_ request: HTTPRequest) -> String? {
