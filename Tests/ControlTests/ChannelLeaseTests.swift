@@ -42,6 +42,18 @@ import Wire
         #expect(try claim("a", now: 5_000).node == "b")
     }
 
+    @Test func aNodeRestartedAtTheSameURLTakesItsOldLeaseAtOnce() throws {
+        _ = try claim("a", now: 1_000)
+        let restarted = try fixture.control.store.write {
+            try $0.claimChannelLease(
+                scope, channel: channel, node: "a-restarted", nodeURL: "https://a",
+                nowMs: 1_500, untilMs: 4_500)
+        }
+        #expect(restarted.node == "a-restarted" && restarted.expiresAtMs == 4_500)
+        // Another URL still has to wait for the expiry.
+        #expect(try claim("b", now: 2_000).node == "a-restarted")
+    }
+
     @Test func aReleasedLeaseIsFreeAtOnce() throws {
         _ = try claim("a", now: 1_000)
         try fixture.control.store.write {
