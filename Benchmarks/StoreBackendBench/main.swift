@@ -63,10 +63,17 @@ func measure(_ open: () throws -> Store) throws -> [Double] {
         try writers[thread].createChannel(
             tenant: tenant, name: "w\(thread)-\(counters[thread].value)", actor: .system)
     }
+    // The same, through the one store of `control` (PostgreSQL: its connection pool).
+    let pooled = (0..<4).map { _ in Counter() }
+    let shared = rate(threads: 4) { thread in
+        pooled[thread].value += 1
+        try control.createChannel(
+            tenant: tenant, name: "p\(thread)-\(pooled[thread].value)", actor: .system)
+    }
     guard try control.verifyAudit(tenant: tenant).ok else {
         throw StoreError("bench", message: "audit chain does not verify after the run")
     }
-    return [tokens, writes, concurrent]
+    return [tokens, writes, concurrent, shared]
 }
 
 final class Counter { var value = 0 }
@@ -93,6 +100,7 @@ func run() throws {
     let names = [
         "join tokens/s (issue + redeem)", "audited writes/s (1 writer)",
         "audited writes/s (4 writers, 1 chain)",
+        "same, 4 threads on one store (pool)",
     ]
     for (index, name) in names.enumerated() {
         let cells = columns.map {

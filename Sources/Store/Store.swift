@@ -5,10 +5,13 @@ import Foundation
 /// (see `init(postgres:migrateAs:)`), its migrations, and the one serialized writer
 /// through which this process's changes go.
 ///
-/// Threading: any thread may call `read` and `write`. One lock serializes every
-/// transaction on the single connection, so writes never interleave and a read sees one
-/// consistent snapshot. A transaction body must not call `read` or `write` again (that is a
-/// programming error and traps) and should not block on anything but the database.
+/// Threading: any thread may call `read` and `write`. Each transaction runs on a connection
+/// of its own, taken from the store's pool for its duration: SQLite has one (so its writes
+/// never interleave), PostgreSQL `poolSize` (its transactions run side by side, as those
+/// of several nodes do, with every invariant held by the database: row locks, conditional
+/// updates, the per-tenant advisory lock of the audit chain). A transaction body must not
+/// call `read` or `write` again (that is a programming error and traps) and should not
+/// block on anything but the database.
 /// Functions registered with `WriteTransaction.afterCommit` run after the commit, on the
 /// writing thread, once the lock is released.
 public final class Store {
@@ -16,17 +19,22 @@ public final class Store {
     /// password and is never kept).
     public let path: String
 
-    private let connection: DatabaseBackend
-    private let lock = NSRecursiveLock()
-    private var inTransaction = false
+    /// The connections; `free` holds the indices of those not in a transaction.
+    private let pool: [DatabaseBackend]
+    private var free: [Int]
+    private let available = NSCondition()
+    /// The threads now running a transaction body of this store.
+    private var busyThreads = Set<UInt>()
 
     /// Opens or creates the database at `path` and applies any pending migrations. With a
     /// `key` (32 bytes, see `DatabaseKey`), every page on disk is encrypted; a wrong key
     /// fails here with a clear error. Without one the file is plain SQLite (tests, tools).
     public init(path: String, key: Secret<[UInt8]>? = nil) throws {
         self.path = path
-        connection = try Connection(path: path, vfs: try key.map(EncryptedVFS.init(key:)))
+        let connection = try Connection(path: path, vfs: try key.map(EncryptedVFS.init(key:)))
         try Migrations.apply(to: connection, nowMs: Store.wallClockMilliseconds())
+        pool = [connection]
+        free = [0]
         try sealUnchainedAuditEvents()
     }
 
@@ -36,9 +44,14 @@ public final class Store {
     /// conninfo of the role that owns the schema), pending migrations are applied as that
     /// role first and the application's role is granted what it needs; without it the
     /// schema must already be current.
-    public init(postgres conninfo: Secret<String>, migrateAs owner: Secret<String>? = nil)
-        throws
-    {
+    /// `poolSize` connections (1...64) serve this process's transactions side by side.
+    public init(
+        postgres conninfo: Secret<String>, migrateAs owner: Secret<String>? = nil,
+        poolSize: Int = 4
+    ) throws {
+        guard (1...64).contains(poolSize) else {
+            throw StoreError("open PostgreSQL store", message: "pool size must be 1 to 64")
+        }
         path = "postgres"
         let application = try PostgresConnection(conninfo: conninfo.reveal)
         if let owner {
@@ -57,7 +70,12 @@ public final class Store {
                 "open PostgreSQL store", message: "schema version \(version), this binary "
                     + "needs \(Migrations.latest); migrate as the owner role first")
         }
-        connection = application
+        var connections: [DatabaseBackend] = [application]
+        while connections.count < poolSize {
+            connections.append(try PostgresConnection(conninfo: conninfo.reveal))
+        }
+        pool = connections
+        free = Array(pool.indices)
         try sealUnchainedAuditEvents()
     }
 
@@ -66,12 +84,15 @@ public final class Store {
         get throws { try read { try Migrations.version(of: $0.connection) } }
     }
 
+    /// How many connections serve transactions side by side.
+    public var poolSize: Int { pool.count }
+
     /// The schema version this binary migrates to.
     public static var latestSchemaVersion: Int { Migrations.latest }
 
     /// Runs `body` in a read transaction (one consistent snapshot).
     public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
-        try locked {
+        try withConnection { connection in
             let transaction = ReadTransaction(connection)
             try connection.begin(write: false)
             do {
@@ -89,7 +110,7 @@ public final class Store {
     /// does when it throws. After a commit, the transaction's `afterCommit` functions run
     /// in the order they were registered.
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
-        let (result, hooks) = try locked { () -> (T, [() -> Void]) in
+        let (result, hooks) = try withConnection { connection -> (T, [() -> Void]) in
             let transaction = WriteTransaction(connection)
             try connection.begin(write: true)
             do {
@@ -105,13 +126,25 @@ public final class Store {
         return result
     }
 
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        precondition(!inTransaction, "Store.read/write called inside a transaction body")
-        inTransaction = true
-        defer { inTransaction = false }
-        return try body()
+    /// Runs `body` with a connection of the pool to itself, waiting for one if all are
+    /// in use.
+    private func withConnection<T>(_ body: (DatabaseBackend) throws -> T) rethrows -> T {
+        let thread = UInt(pthread_self())
+        available.lock()
+        precondition(
+            !busyThreads.contains(thread), "Store.read/write called inside a transaction body")
+        while free.isEmpty { available.wait() }
+        let index = free.removeLast()
+        busyThreads.insert(thread)
+        available.unlock()
+        defer {
+            available.lock()
+            busyThreads.remove(thread)
+            free.append(index)
+            available.signal()
+            available.unlock()
+        }
+        return try body(pool[index])
     }
 
     /// Unix time in ms, for bookkeeping that is not domain logic (migration timestamps).

@@ -11,6 +11,7 @@ extension Daemon {
             let key = try DatabaseKey.load(stateDirectory: state)
             return try Store(path: state + "/whoot.db", key: key)
         }
-        return try Store(postgres: conninfo, migrateAs: options.storeOwner)
+        return try Store(
+            postgres: conninfo, migrateAs: options.storeOwner, poolSize: options.storePool)
     }
 }

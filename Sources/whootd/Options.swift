@@ -34,6 +34,8 @@ struct Options {
     var store: Secret<String>? = nil
     /// The conninfo of the role that owns the PostgreSQL schema, to migrate at start.
     var storeOwner: Secret<String>? = nil
+    /// PostgreSQL connections serving transactions side by side (SQLite has one).
+    var storePool = 4
     /// This node's public HTTPS base URL; with a PostgreSQL store it turns on several
     /// nodes per database (channel leases, join redirects).
     var nodeURL: String? = nil
@@ -201,6 +203,7 @@ struct Options {
             }
             nodeURL = value
         case "lease_seconds": leaseSeconds = try Self.number(value, key, in: 2...300)
+        case "store_pool": storePool = try Self.number(value, key, in: 1...64)
         case "rejoin_grace_seconds":
             rejoinGraceSeconds = try Self.number(value, key, in: 10...3_600)
         case "allowed_origins":
