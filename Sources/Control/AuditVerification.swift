@@ -50,15 +50,22 @@ extension ControlPlane {
         for checkpoint in try store.read({ try $0.auditCheckpoints(scope) }) {
             checkpoints[checkpoint.seq, default: []].append(("database", checkpoint))
         }
+        var problems: [AuditProblem] = []
         if let file = auditSettings.checkpointFile {
-            for checkpoint in try Self.readCheckpointFile(file) where checkpoint.tenant == tenant {
-                checkpoints[checkpoint.seq, default: []].append(("file", checkpoint))
+            do {
+                for checkpoint in try Self.readCheckpointFile(file)
+                where checkpoint.tenant == tenant {
+                    checkpoints[checkpoint.seq, default: []].append(("file", checkpoint))
+                }
+            } catch let error as ControlError {
+                // A complete line that is not a checkpoint: the file was tampered with.
+                // The log does not verify; the chain is still checked for the first break.
+                problems.append(AuditProblem(seq: 0, reason: "\(error)"))
             }
         }
         report.checkpoints = checkpoints.values.reduce(0) { $0 + $1.count }
         let key = auditSettings.publicKey
 
-        var problems: [AuditProblem] = []
         for (seq, found) in checkpoints {
             for (source, checkpoint) in found {
                 if let key, checkpoint.keyID != key.keyID

@@ -125,6 +125,17 @@ import Wire
         #expect(found.reason.contains("truncated") && found.reason.contains("file"))
     }
 
+    @Test func aCompleteLineThatIsNotACheckpointFailsTheVerification() throws {
+        let path = fixture.directory + "/checkpoints.log"
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("whoot-checkpoint-v1 not a checkpoint\n".utf8))
+        handle.closeFile()
+
+        let found = try #require(try problem())
+        #expect(found.reason.contains("is not a checkpoint"))
+    }
+
     @Test func aTornLastLineOfTheCheckpointFileIsSkippedAndTheNextCheckpointStaysWhole()
         throws
     {
