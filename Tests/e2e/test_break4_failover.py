@@ -9,7 +9,7 @@ import urllib.parse
 from peer import Peer, http_request
 from test_postgres import cluster, psql  # noqa: F401 (the fixture)
 from test_postgres_nodes import (  # noqa: F401 (the fixture)
-    LEASE_SECONDS, RedirectedPeer, hear_each_other, two_nodes)
+    caller, two_nodes)
 
 
 async def one_post(base_url: str, token: str) -> tuple[int, dict, Peer]:
@@ -30,7 +30,7 @@ def test_sigterm_on_the_lease_holder_lets_the_other_node_take_the_channel_at_onc
     a, b = two_nodes
 
     async def call():
-        alice = RedirectedPeer(a.base_url, a.token("demo", "lobby", "alice"), tone_hz=440)
+        alice = caller(a, "alice", 440)
         await alice.connect()  # A holds lobby's lease; alice stays, so A drains
         a.proc.send_signal(signal.SIGTERM)
         stopped = time.monotonic()
@@ -75,7 +75,7 @@ def test_a_node_restarted_after_kill_9_does_not_redirect_joins_to_itself(two_nod
     a, b = two_nodes
 
     async def call():
-        alice = RedirectedPeer(a.base_url, a.token("demo", "lobby", "alice"), tone_hz=440)
+        alice = caller(a, "alice", 440)
         await alice.connect()
         a.proc.send_signal(signal.SIGKILL)
         a.proc.wait(timeout=10)

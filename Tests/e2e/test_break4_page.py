@@ -8,7 +8,8 @@ import time
 from browser import open_call_page
 from peer import http_request
 from test_postgres import cluster, psql  # noqa: F401 (the fixture)
-from test_postgres_nodes import RedirectedPeer, two_nodes  # noqa: F401 (the fixture)
+from test_postgres_nodes import (  # noqa: F401 (the fixture)
+    caller, two_nodes)
 
 
 async def live_sessions(daemon) -> int:
@@ -21,7 +22,7 @@ def test_leaving_on_the_page_of_node_a_ends_the_session_on_node_b(two_nodes, tmp
     a, b = two_nodes
 
     async def call():
-        bob = RedirectedPeer(b.base_url, b.token("demo", "lobby", "bob"))
+        bob = caller(b, "bob")
         driver = None
         try:
             await bob.connect()  # the lease is B's

@@ -8,7 +8,7 @@ import time
 
 from test_postgres import cluster, psql  # noqa: F401 (the fixture)
 from test_postgres_nodes import (  # noqa: F401 (the fixture)
-    RedirectedPeer, hear_each_other, listening_backends, two_nodes)
+    caller, RedirectedPeer, hear_each_other, two_nodes)
 
 
 async def stops_hearing(peer, within: float) -> float:
@@ -32,8 +32,8 @@ def test_role_change_to_auditor_on_the_other_node_ends_the_members_media(two_nod
     a, b = two_nodes
 
     async def call():
-        alice = RedirectedPeer(a.base_url, a.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = RedirectedPeer(b.base_url, b.token("demo", "lobby", "bob"), tone_hz=660)
+        alice = caller(a, "alice", 440)
+        bob = caller(b, "bob", 660)
         try:
             await hear_each_other(alice, bob)
             assert bob.base_url == a.base_url
@@ -53,8 +53,8 @@ def test_unassign_on_one_node_while_the_listeners_are_cut_still_ends_the_call(
     a, b = two_nodes
 
     async def call():
-        alice = RedirectedPeer(a.base_url, a.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = RedirectedPeer(a.base_url, a.token("demo", "lobby", "bob"), tone_hz=660)
+        alice = caller(a, "alice", 440)
+        bob = caller(a, "bob", 660)
         try:
             await hear_each_other(alice, bob)
             cut_listeners(cluster, a.database)
@@ -77,8 +77,8 @@ def test_a_rejoin_token_from_a_is_refused_on_b_after_delete_or_removal(two_nodes
     a, b = two_nodes
 
     async def call():
-        alice = RedirectedPeer(a.base_url, a.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = RedirectedPeer(a.base_url, a.token("demo", "lobby", "bob"), tone_hz=660)
+        alice = caller(a, "alice", 440)
+        bob = caller(a, "bob", 660)
         await hear_each_other(alice, bob)
         alice_rejoin, bob_rejoin = alice.rejoin_token, bob.rejoin_token
         assert alice_rejoin and bob_rejoin

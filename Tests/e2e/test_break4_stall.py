@@ -7,15 +7,15 @@ import time
 
 from test_postgres import cluster, psql  # noqa: F401 (the fixture)
 from test_postgres_nodes import (  # noqa: F401 (the fixture)
-    LEASE_SECONDS, RedirectedPeer, hear_each_other, two_nodes)
+    caller, LEASE_SECONDS, hear_each_other, two_nodes)
 
 
 def test_a_stalled_node_that_lost_its_lease_stops_serving_the_channel_soon_after(two_nodes):
     a, b = two_nodes
 
     async def call():
-        alice = RedirectedPeer(a.base_url, a.token("demo", "lobby", "alice"), tone_hz=440)
-        carol = RedirectedPeer(a.base_url, a.token("demo", "lobby", "bob"), tone_hz=660)
+        alice = caller(a, "alice", 440)
+        carol = caller(a, "bob", 660)
         dave = None
         try:
             await hear_each_other(alice, carol)
@@ -23,7 +23,7 @@ def test_a_stalled_node_that_lost_its_lease_stops_serving_the_channel_soon_after
             stalled = time.monotonic()
             # A join through B racing the expiry: redirected to the stalled A until the
             # lease runs out, then served by B.
-            dave = RedirectedPeer(b.base_url, b.token("demo", "lobby", "alice"), tone_hz=880)
+            dave = caller(b, "alice", 880)
             await dave.connect(timeout=LEASE_SECONDS + 20)
             took_over = time.monotonic() - stalled
             assert dave.base_url == b.base_url

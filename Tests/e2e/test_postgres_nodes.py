@@ -110,6 +110,11 @@ def two_nodes(cluster, tmp_path):
             shutil.rmtree(daemon.workdir, ignore_errors=True)
 
 
+def caller(node: Daemon, handle: str, tone_hz: float = None) -> "RedirectedPeer":
+    """`handle` of demo joining lobby through `node` with a fresh join token."""
+    return RedirectedPeer(node.base_url, node.token("demo", "lobby", handle), tone_hz=tone_hz)
+
+
 async def hear_each_other(first: Peer, second: Peer, frames: int = 50) -> None:
     await first.connect()
     await second.connect()
@@ -121,8 +126,8 @@ def test_joins_through_either_node_reach_the_channels_node(two_nodes):
     a, b = two_nodes
 
     async def call():
-        alice = RedirectedPeer(a.base_url, a.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = RedirectedPeer(b.base_url, b.token("demo", "lobby", "bob"), tone_hz=660)
+        alice = caller(a, "alice", 440)
+        bob = caller(b, "bob", 660)
         try:
             await hear_each_other(alice, bob)
             assert alice.redirects == 0 and bob.redirects == 1
@@ -144,8 +149,8 @@ def test_killing_the_serving_node_moves_the_channel(two_nodes):
     a, b = two_nodes
 
     async def call():
-        alice = RedirectedPeer(a.base_url, a.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = RedirectedPeer(a.base_url, a.token("demo", "lobby", "bob"), tone_hz=660)
+        alice = caller(a, "alice", 440)
+        bob = caller(a, "bob", 660)
         await hear_each_other(alice, bob)
         assert alice.rejoin_token and bob.rejoin_token
         a.proc.send_signal(signal.SIGKILL)
@@ -185,8 +190,8 @@ def test_a_revocation_sent_while_a_nodes_listener_is_down_still_ends_the_call(
     a, b = two_nodes
 
     async def call():
-        alice = RedirectedPeer(a.base_url, a.token("demo", "lobby", "alice"), tone_hz=440)
-        bob = RedirectedPeer(a.base_url, a.token("demo", "lobby", "bob"), tone_hz=660)
+        alice = caller(a, "alice", 440)
+        bob = caller(a, "bob", 660)
         try:
             await hear_each_other(alice, bob)
             # Cut both nodes' LISTEN connections, then revoke on B while A cannot hear it:
@@ -224,7 +229,7 @@ def test_the_page_follows_the_channel_to_its_node_and_rejoins_after_a_failover(
     a, b = two_nodes
 
     async def call():
-        bob = RedirectedPeer(b.base_url, b.token("demo", "lobby", "bob"))
+        bob = caller(b, "bob")
         driver = None
         try:
             await bob.connect()  # the channel's lease is now B's
