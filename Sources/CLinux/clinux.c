@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "clinux.h"
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -25,3 +26,17 @@ void whoot_set_thread_name(const char *name) {
 int whoot_accept_cloexec(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC); }
 
 int whoot_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int whoot_usable_cpus(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    return CPU_COUNT(&set);
+}
+
+int whoot_pin_thread(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set);
+}

@@ -1,5 +1,6 @@
-import Testing
+import CLinux
 import TestKit
+import Testing
 import Wire
 
 @testable import Relay
@@ -106,6 +107,26 @@ import Wire
             #expect(received(room[2], harness).count == 20)
             #expect(received(room[0], harness).isEmpty)
         }
+    }
+}
+
+/// One forwarding worker per core the process may run on, not per core of the machine:
+/// under `taskset -c 0` (or systemd's CPUAffinity=) two workers would share one core.
+@Suite struct WorkerCountTests {
+    @Test func workersFollowTheCPUAffinityMask() throws {
+        let all = Relay.defaultWorkers
+        #expect(all >= 1)
+        final class Box: @unchecked Sendable { var workers = 0; var pinned: Int32 = -1 }
+        let box = Box()
+        // A thread of its own, so the test runner's threads keep their mask.
+        let thread = OSThread(name: "affinity-test") {
+            box.pinned = whoot_pin_thread(0)
+            box.workers = Relay.defaultWorkers
+        }
+        thread.join()
+        try #require(box.pinned == 0)
+        #expect(box.workers == 1)
+        #expect(Relay.defaultWorkers == all)
     }
 }
 

@@ -50,4 +50,8 @@ void whoot_eventfd_drain(int fd);
 int whoot_wait2(int socket_fd, int event_fd, int timeout_ms);
 /// Sets SO_REUSEPORT on a socket before bind. Returns 0 or -1.
 int whoot_set_reuseport(int fd);
+/// The number of CPUs this process may run on (its affinity mask), or -1 on error.
+int whoot_usable_cpus(void);
+/// Restricts the calling thread to one CPU; 0 on success, else -1 with errno.
+int whoot_pin_thread(int cpu);
 #endif
