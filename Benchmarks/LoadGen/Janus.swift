@@ -35,12 +35,11 @@ final class Janus {
         try writeConfiguration()
         let shim = try compileLoopbackShim()
 
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["-F", "\(work)/conf", "-C", "\(work)/conf/janus.jcfg"]
+        process.setCommand(binary, ["-F", "\(work)/conf", "-C", "\(work)/conf/janus.jcfg"])
         var environment = ProcessInfo.processInfo.environment
         environment["LD_PRELOAD"] = shim
         process.environment = environment
-        FileManager.default.createFile(atPath: "\(work)/janus.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(work)/janus.log", contents: nil)
         let log = FileHandle(forWritingAtPath: "\(work)/janus.log")
         process.standardOutput = log
         process.standardError = log

@@ -31,13 +31,12 @@ final class Whootd {
             max_pending_sessions = 5000
             max_pending_sessions_per_ip = 1000
             """.write(toFile: work + "/whootd.conf", atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: whootd)
-        process.arguments = [
+        process.setCommand(whootd, [
             "--config", work + "/whootd.conf",
             "--state-dir", stateDir, "--https", "127.0.0.1:\(httpsPort)",
             "--udp", "127.0.0.1:\(udpPort)", "--admin-socket", socketPath,
             "--log-level", "notice",
-        ]
+        ])
         process.standardOutput = output
         process.standardError = output
         try process.run()
@@ -184,4 +183,18 @@ func freePort(_ kind: __socket_type) -> UInt16 {
 struct LoadGenError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension Process {
+    /// Runs `binary` with `arguments`, under `taskset -c <relayCPUs>` when `--relay-cpus`
+    /// was given (taskset execs the relay, so the pid, and its CPU time, are the relay's).
+    func setCommand(_ binary: String, _ arguments: [String]) {
+        if let cpus = relayCPUs {
+            executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+            self.arguments = ["-c", cpus, binary] + arguments
+        } else {
+            executableURL = URL(fileURLWithPath: binary)
+            self.arguments = arguments
+        }
+    }
 }

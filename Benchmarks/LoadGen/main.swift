@@ -6,7 +6,7 @@ import Foundation
 ///   swift build -c release && .build/release/LoadGen [--listeners 100,500] [--channels 40]
 ///       [--seconds 5] [--rate 50] [--targets whootd,janus | --against janus] [--saturate]
 ///       [--step-seconds 2] [--floor] [--floor-receivers 1000] [--threads 2] [--sample 32]
-///       [--recording off|on|both] [--whootd PATH] [--whootctl PATH]
+///       [--recording off|on|both] [--whootd PATH] [--whootctl PATH] [--relay-cpus 0]
 ///
 /// Scenario A: one channel of 3 speakers and N listeners (3 slots each).
 /// Scenario B: channels of 5 participants, each speaking, each hearing 3 others.
@@ -17,6 +17,8 @@ import Foundation
 /// is measured on `--sample` listeners (decrypted), loss on all (datagrams that look like
 /// our SRTP). `--floor`: CPU ns per packet of plain sendmmsg to `--floor-receivers` sockets.
 /// `--recording on|both` (whootd only) turns recording on for every channel of a scenario.
+/// `--relay-cpus LIST` starts each relay under `taskset -c LIST`; with the generator itself
+/// under `taskset` on the other cores, the two stop competing for the same CPUs.
 
 var options: [String: String] = [:]
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -38,6 +40,7 @@ let smallChannels = Int(options["channels"] ?? "20")!
 let receiverThreads = Int(options["threads"] ?? "2")!
 let sampleSize = Int(options["sample"] ?? "32")!
 let saturateMode = options["saturate"] == "true"
+let relayCPUs = options["relay-cpus"]
 var targets = (options["targets"] ?? "whootd").split(separator: ",").map {
     guard let kind = RelayKind(rawValue: String($0)) else {
         fatalError("--targets takes whootd and/or janus")
