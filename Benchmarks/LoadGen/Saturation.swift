@@ -111,6 +111,8 @@ func saturate(
         var high = failedRate
         for _ in 0..<refinements {
             let middle = (low * high).squareRoot()
+            // Silence first: an overloaded step leaves seconds of packets in socket buffers.
+            usleep(2_000_000)
             let window = try measureWindow(
                 cast, relay: relay, receivers: receivers, rate: middle, settle: 1,
                 seconds: stepSeconds)
