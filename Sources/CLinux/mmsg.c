@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Room for one SCM_TIMESTAMPNS control message per entry. */
+#define WHOOT_CONTROL_BYTES CMSG_SPACE(sizeof(struct timespec))
 
 struct whoot_mmsg {
     unsigned count;
@@ -14,6 +18,7 @@ struct whoot_mmsg {
     struct mmsghdr *headers;
     struct iovec *vectors;
     struct sockaddr_storage *addresses;
+    char *controls;
 };
 
 whoot_mmsg *whoot_mmsg_create(unsigned count, void *buffers, size_t stride) {
@@ -25,7 +30,8 @@ whoot_mmsg *whoot_mmsg_create(unsigned count, void *buffers, size_t stride) {
     batch->headers = calloc(count, sizeof(struct mmsghdr));
     batch->vectors = calloc(count, sizeof(struct iovec));
     batch->addresses = calloc(count, sizeof(struct sockaddr_storage));
-    if (!batch->headers || !batch->vectors || !batch->addresses) {
+    batch->controls = calloc(count, WHOOT_CONTROL_BYTES);
+    if (!batch->headers || !batch->vectors || !batch->addresses || !batch->controls) {
         whoot_mmsg_destroy(batch);
         return NULL;
     }
@@ -45,6 +51,7 @@ void whoot_mmsg_destroy(whoot_mmsg *batch) {
     free(batch->headers);
     free(batch->vectors);
     free(batch->addresses);
+    free(batch->controls);
     free(batch);
 }
 
@@ -53,6 +60,8 @@ int whoot_mmsg_recv(int fd, whoot_mmsg *batch, unsigned count) {
     for (unsigned i = 0; i < count; i++) {
         batch->vectors[i].iov_len = batch->stride;
         batch->headers[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
+        batch->headers[i].msg_hdr.msg_control = batch->controls + (size_t)i * WHOOT_CONTROL_BYTES;
+        batch->headers[i].msg_hdr.msg_controllen = WHOOT_CONTROL_BYTES;
         batch->headers[i].msg_hdr.msg_flags = 0;
         batch->headers[i].msg_len = 0;
     }
@@ -63,6 +72,31 @@ int whoot_mmsg_recv(int fd, whoot_mmsg *batch, unsigned count) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
         return -1;
     }
+}
+
+uint64_t whoot_mmsg_arrival_ns(whoot_mmsg *batch, unsigned i) {
+    struct msghdr *header = &batch->headers[i].msg_hdr;
+    if (header->msg_control == NULL) return 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(header); c != NULL; c = CMSG_NXTHDR(header, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+            c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+            struct timespec stamp;
+            memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+            return (uint64_t)stamp.tv_sec * 1000000000u + (uint64_t)stamp.tv_nsec;
+        }
+    }
+    return 0;
+}
+
+uint64_t whoot_realtime_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+int whoot_enable_arrival_stamps(int fd) {
+    int one = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 }
 
 size_t whoot_mmsg_length(const whoot_mmsg *batch, unsigned i) {
@@ -81,6 +115,8 @@ void whoot_mmsg_prepare_send(whoot_mmsg *batch, unsigned i, size_t length,
                              socklen_t address_length) {
     batch->vectors[i].iov_len = length;
     batch->headers[i].msg_hdr.msg_namelen = address_length;
+    batch->headers[i].msg_hdr.msg_control = NULL;
+    batch->headers[i].msg_hdr.msg_controllen = 0;
     batch->headers[i].msg_hdr.msg_flags = 0;
 }
 

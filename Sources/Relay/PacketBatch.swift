@@ -54,6 +54,11 @@ final class PacketBatch {
     @inline(__always)
     func length(_ index: Int) -> Int { whoot_mmsg_length(batch, UInt32(index)) }
 
+    /// The kernel's arrival stamp of received entry `index` (CLOCK_REALTIME ns), or 0 when
+    /// the socket does not stamp arrivals.
+    @inline(__always)
+    func arrival(_ index: Int) -> UInt64 { whoot_mmsg_arrival_ns(batch, UInt32(index)) }
+
     /// The sender of received entry `index`, or nil for an address family we do not route.
     @inline(__always)
     func sender(_ index: Int) -> PeerAddress? {

@@ -16,6 +16,10 @@ public enum DropReason: Int, CaseIterable, Sendable {
     case ringFull
     /// A DTLS record for a session whose DTLS endpoint was already released.
     case dtlsAfterHandshake
+    /// An RTP packet that waited in the relay's socket or ring longer than
+    /// `RelayEngine.staleMediaMs` (the relay is overloaded): decrypted and recorded, not
+    /// forwarded.
+    case staleMedia
 
     public var label: String {
         switch self {
@@ -31,6 +35,7 @@ public enum DropReason: Int, CaseIterable, Sendable {
         case .sendBufferFull: return "send_buffer_full"
         case .ringFull: return "ring_full"
         case .dtlsAfterHandshake: return "dtls_after_handshake"
+        case .staleMedia: return "stale_media"
         }
     }
 }

@@ -17,9 +17,11 @@ extension RelayEngine {
     /// (-40 dBov): such speakers are ranked first come, first served.
     static let assumedLevel: UInt8 = 40
 
+    /// `arrival`: the kernel's arrival stamp (CLOCK_REALTIME ns, 0 when unknown), compared
+    /// with `realNow` to shed stale packets under overload.
     func handleSRTP(
         _ buffer: UnsafeMutableRawBufferPointer, length: Int, session: MediaSession,
-        now: UInt64
+        arrival: UInt64 = 0, now: UInt64
     ) {
         guard case .connected(let inbound, _) = session.state else {
             return counters.drop(.notConnected)
@@ -63,6 +65,9 @@ extension RelayEngine {
             rebasing: packet[header.headerLength..<(header.headerLength + header.payloadLength)])
         room.tap?.push(speaker: session.plan.member, timestamp: header.timestamp,
                        arrivalMs: now, payload: payload)
+        if arrival != 0, realNow > arrival, realNow &- arrival > Self.staleMediaMs * 1_000_000 {
+            return counters.drop(.staleMedia)
+        }
         // An index loop: a debug build's unspecialized iterator would box each element.
         var position = 0
         while position < session.targets.count {

@@ -33,6 +33,11 @@ final class RelayEngine {
     static let sendBatchSize = 256
     /// Slots of each ring between two workers.
     static let ringCapacity = 4096
+    /// An RTP packet that waited longer than this between the kernel's arrival stamp and
+    /// its turn is not forwarded: voice that late is past any receiver's playout point,
+    /// and sending it would keep an overloaded relay behind (its socket buffer holds
+    /// seconds of a big channel's input). It is still decrypted (SRTP state) and recorded.
+    static let staleMediaMs: UInt64 = 200
 
     let index: Int
     let socket: UDPSocket
@@ -69,6 +74,9 @@ final class RelayEngine {
     var closeScratch: [MediaSession] = []
     /// Per-turn sums, added to the shared counters once per batch.
     var tally = Tally()
+    /// CLOCK_REALTIME ns, read once per received batch and per ring drain: what arrival
+    /// stamps are compared with.
+    var realNow: UInt64 = 0
     private(set) var running = true
     private var lastTimersAt: UInt64 = 0
     private var lastSweepAt: UInt64 = 0
@@ -83,6 +91,9 @@ final class RelayEngine {
         self.routes = routes
         wakeFD = whoot_eventfd()
         guard wakeFD >= 0 else { throw SystemError(call: "eventfd", errno: errno) }
+        guard whoot_enable_arrival_stamps(socket.fd) == 0 else {
+            throw SystemError(call: "setsockopt SO_TIMESTAMPNS", errno: errno)
+        }
         commands = CommandQueue(wakeFD: wakeFD)
         reportScratch.reserveCapacity(4)
         closeScratch.reserveCapacity(64)
@@ -137,6 +148,7 @@ final class RelayEngine {
                 return
             }
             guard count > 0 else { return }
+            realNow = whoot_realtime_ns()
             tally.packetsIn &+= UInt64(count)
             for entry in 0..<count {
                 let length = receiveBatch.length(entry)
@@ -145,7 +157,8 @@ final class RelayEngine {
                     counters.drop(.malformed)
                     continue
                 }
-                dispatch(receiveBatch.buffer(entry), length: length, from: peer, now: now)
+                dispatch(receiveBatch.buffer(entry), length: length, from: peer,
+                         arrival: receiveBatch.arrival(entry), now: now)
             }
             flushSends()
             guard count == receiveBatch.capacity else { return }
@@ -155,7 +168,7 @@ final class RelayEngine {
     /// Routes one datagram from this worker's socket: here, or into the owner's ring.
     private func dispatch(
         _ buffer: UnsafeMutableRawBufferPointer, length: Int, from peer: PeerAddress,
-        now: UInt64
+        arrival: UInt64, now: UInt64
     ) {
         guard length > 0 else { return counters.drop(.malformed) }
         let kind = PacketClass.classify(firstByte: buffer[0])
@@ -179,10 +192,11 @@ final class RelayEngine {
         guard let route else { return counters.drop(.unknownAddress) }
 
         if route.worker == index {
-            deliver(buffer, length: length, from: peer, session: route.session, now: now)
+            deliver(buffer, length: length, from: peer, session: route.session,
+                    arrival: arrival, now: now)
         } else if let ring = outbound[route.worker],
             ring.push(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), from: peer,
-                      session: route.session)
+                      session: route.session, arrival: arrival)
         {
             pushed[route.worker] = true
             tally.handedOff &+= 1
@@ -193,10 +207,11 @@ final class RelayEngine {
 
     private func drainRings(now: UInt64) {
         for source in inbound.indices {
-            guard let ring = inbound[source] else { continue }
+            guard let ring = inbound[source], ring.count > 0 else { continue }
+            realNow = whoot_realtime_ns()
             while let (entry, buffer) = ring.peek() {
                 deliver(buffer, length: entry.length, from: entry.peer, session: entry.session,
-                        now: now)
+                        arrival: entry.arrival, now: now)
                 ring.pop()
             }
         }
@@ -205,7 +220,7 @@ final class RelayEngine {
     /// Handles a datagram of one of this worker's sessions.
     private func deliver(
         _ buffer: UnsafeMutableRawBufferPointer, length: Int, from peer: PeerAddress,
-        session number: UInt32, now: UInt64
+        session number: UInt32, arrival: UInt64, now: UInt64
     ) {
         guard let session = sessions[number] else { return counters.drop(.unknownAddress) }
         switch PacketClass.classify(firstByte: buffer[0]) {
@@ -214,7 +229,7 @@ final class RelayEngine {
         case .dtls where session.address == peer:
             handleDTLS(buffer, length: length, session: session, now: now)
         case .rtpOrRtcp where session.address == peer:
-            handleSRTP(buffer, length: length, session: session, now: now)
+            handleSRTP(buffer, length: length, session: session, arrival: arrival, now: now)
         default:
             counters.drop(.unknownAddress)
         }

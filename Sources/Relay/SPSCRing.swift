@@ -20,6 +20,8 @@ final class SPSCRing: @unchecked Sendable {
         var peer: PeerAddress
         /// The owner's local session number the route named.
         var session: UInt32
+        /// The kernel's arrival stamp (CLOCK_REALTIME ns; 0 when unknown).
+        var arrival: UInt64
     }
 
     let capacity: Int
@@ -43,7 +45,8 @@ final class SPSCRing: @unchecked Sendable {
         mask = size - 1
         entries = .allocate(capacity: size)
         let nowhere = PeerAddress(host: "0.0.0.0", port: 0)!
-        entries.initialize(repeating: Entry(length: 0, peer: nowhere, session: 0), count: size)
+        entries.initialize(
+            repeating: Entry(length: 0, peer: nowhere, session: 0, arrival: 0), count: size)
         buffers = .allocate(byteCount: size * slotBytes, alignment: 64)
     }
 
@@ -55,7 +58,10 @@ final class SPSCRing: @unchecked Sendable {
 
     /// Producer: copies `bytes` into the next slot. Returns false when the ring is full or
     /// the datagram is too long (the caller counts the drop).
-    func push(_ bytes: UnsafeRawBufferPointer, from peer: PeerAddress, session: UInt32) -> Bool {
+    func push(
+        _ bytes: UnsafeRawBufferPointer, from peer: PeerAddress, session: UInt32,
+        arrival: UInt64 = 0
+    ) -> Bool {
         let position = tail.load(ordering: .relaxed)
         guard bytes.count <= slotBytes,
             position &- head.load(ordering: .acquiring) < capacity
@@ -65,7 +71,8 @@ final class SPSCRing: @unchecked Sendable {
         if let source = bytes.baseAddress {
             memcpy(buffers + index * slotBytes, source, bytes.count)
         }
-        entries[index] = Entry(length: bytes.count, peer: peer, session: session)
+        entries[index] = Entry(
+            length: bytes.count, peer: peer, session: session, arrival: arrival)
         tail.store(position &+ 1, ordering: .releasing)
         return true
     }

@@ -1,5 +1,6 @@
 #ifndef WHOOT_CLINUX_H
 #define WHOOT_CLINUX_H
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 
@@ -25,6 +26,13 @@ void whoot_mmsg_destroy(whoot_mmsg *batch);
 /// Receives up to `count` datagrams without blocking. Returns how many (0 when none was
 /// waiting), or -1 with errno set. EINTR is retried.
 int whoot_mmsg_recv(int fd, whoot_mmsg *batch, unsigned count);
+/// The kernel's arrival stamp of received entry `i` (CLOCK_REALTIME ns, SO_TIMESTAMPNS),
+/// or 0 when the socket does not stamp.
+uint64_t whoot_mmsg_arrival_ns(whoot_mmsg *batch, unsigned i);
+/// CLOCK_REALTIME in ns, the clock of the arrival stamps.
+uint64_t whoot_realtime_ns(void);
+/// Asks the kernel to stamp each datagram's arrival (SO_TIMESTAMPNS); 0 or -1 with errno.
+int whoot_enable_arrival_stamps(int fd);
 /// Bytes received into entry `i` by the last whoot_mmsg_recv.
 size_t whoot_mmsg_length(const whoot_mmsg *batch, unsigned i);
 /// Entry `i`'s address: the sender after a receive, the destination to fill before a send.
