@@ -31,8 +31,8 @@ struct Saturation {
 /// Raises the speakers' rate by `factor` per step (from a rate that asks about 10,000
 /// forwarded packets/s) until loss exceeds 1 %, the median latency grows past 3 times that
 /// of the lighter steps plus 5 ms (a queue builds up in socket buffers before anything is
-/// dropped), the relay's CPU stops growing (less than 5 %
-/// more for 50 % more load, once above 0.3 cores), the generator cannot send what is asked,
+/// dropped), the relay's CPU and forwarded rate stop growing (less than 5 % and 20 % more
+/// for 50 % more load, once above 0.3 cores), the generator cannot send what is asked,
 /// or `maxSteps` steps; then measures `seconds` s at 70 % of the highest clean rate. When
 /// the first step already loses more than 1 %, the rate is halved until it does not.
 func saturate(
@@ -80,8 +80,11 @@ func saturate(
                             rate)
             break
         }
+        // CPU flat while the forwarded rate still grows is a relay getting more efficient
+        // with fuller batches, not a saturated one.
         if let previous, window.coresBusy >= 0.3,
-            window.coresBusy < previous.coresBusy * 1.05
+            window.coresBusy < previous.coresBusy * 1.05,
+            window.forwardedPerSecond < previous.forwardedPerSecond * 1.2
         {
             reason = String(format: "relay CPU stopped growing (%.2f -> %.2f cores)",
                             previous.coresBusy, window.coresBusy)
