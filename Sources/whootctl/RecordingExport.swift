@@ -9,18 +9,43 @@ enum RecordingExport {
         guard case .string(let out)? = args.removeValue(forKey: "out") else {
             throw UsageError(message: "missing --out")
         }
-        let result = try client.call("recording.export", args)
-        guard let data = result["data"]?.stringValue, let bytes = Base64URLDecode(data) else {
-            standardError("whootctl: the daemon sent no audio")
-            return 1
-        }
         guard FileManager.default.createFile(
-            atPath: out, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
+            atPath: out, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let handle = FileHandle(forWritingAtPath: out)
         else {
             standardError("whootctl: cannot write \(out)")
             return 1
         }
-        print("\(out): \(bytes.count) bytes")
+        defer { try? handle.close() }
+        // A large export comes in pieces, each asked for with the token of the one before.
+        var request = args
+        var written = 0
+        var pieces = 0
+        while true {
+            let result = try client.call("recording.export", request)
+            guard let data = result["data"]?.stringValue, let bytes = Base64URLDecode(data),
+                let total = result["bytes"]?.intValue, result["offset"]?.intValue
+                    ?? 0 == Int64(written)
+            else {
+                standardError("whootctl: the daemon sent no audio, or a piece out of order")
+                try? FileManager.default.removeItem(atPath: out)
+                return 1
+            }
+            handle.write(Data(bytes))
+            written += bytes.count
+            pieces += 1
+            guard let next = result["next"]?.stringValue else {
+                guard written == Int(total) else {
+                    standardError("whootctl: got \(written) of \(total) bytes")
+                    try? FileManager.default.removeItem(atPath: out)
+                    return 1
+                }
+                break
+            }
+            request = ["continue": .string(next)]
+            if let chunk = args["chunk_bytes"] { request["chunk_bytes"] = chunk }
+        }
+        print("\(out): \(written) bytes" + (pieces > 1 ? " in \(pieces) pieces" : ""))
         return 0
     }
 

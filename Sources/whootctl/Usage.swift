@@ -64,8 +64,8 @@ enum Usage {
                     required: ["tenant"], optional: ["channel"]),
         CommandSpec(noun: "recording", verb: "export", command: "recording.export",
                     summary: "decrypt and mix a recording to --out (wav, or ogg: Opus)",
-                    required: ["tenant", "recording", "out"], optional: ["format"],
-                    integers: ["recording"]),
+                    required: ["tenant", "recording", "out"],
+                    optional: ["format", "chunk_bytes"], integers: ["recording", "chunk_bytes"]),
         CommandSpec(noun: "recording", verb: "settings", command: "recording.settings",
                     summary: "show or set a channel's recording (--enabled on|off, "
                         + "--retention DAYS|keep)",

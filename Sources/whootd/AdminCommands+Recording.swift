@@ -2,15 +2,37 @@ import Admin
 import Control
 import Crypto
 import Recording
+import Relay
 import Store
 import Wire
 
 /// Admin socket commands for recording. The local administrator acts for any tenant;
 /// every access is audited with `uid:<n>` as actor.
 extension AdminCommands {
-    /// Largest export sent over the admin socket, in bytes (base64 grows it by a third;
-    /// the client reads lines of up to 16 MiB).
-    static let maxAdminExportBytes = 11 * 1_048_576
+    /// Largest piece of an export in one admin-socket reply, in bytes (base64 grows it by a
+    /// third; the client reads lines of up to 16 MiB). Larger exports come in pieces, each
+    /// fetched with the `continue` token of the one before (`PendingExports`).
+    static let maxAdminChunkBytes = 8 * 1_048_576
+    /// The smallest piece a caller may ask for (`chunk_bytes`).
+    static let minAdminChunkBytes = 65_536
+    static let pendingExports = PendingExports()
+
+    /// Decrypts and mixes the recording the request names (audited by the service).
+    private static func export(
+        _ request: AdminRequest, control: ControlPlane, service: RecordingService
+    ) throws -> (format: String, bytes: [UInt8]) {
+        let tenant = try control.tenantID(slug: request.string("tenant"))
+        let principal = RecordingService.Principal.admin(tenant: tenant, actor: request.actor)
+        guard let id = try request.optionalInt("recording") else {
+            throw ControlError.badRequest("missing recording")
+        }
+        let format = try request.optionalString("format") ?? "wav"
+        switch format {
+        case "wav": return (format, try service.exportWAV(principal, recording: id).wav)
+        case "ogg": return (format, try service.exportOgg(principal, recording: id).ogg)
+        default: throw ControlError.badRequest("format must be wav or ogg")
+        }
+    }
 
     static func registerRecording(
         on admin: AdminServer, control: ControlPlane, service: RecordingService
@@ -26,28 +48,35 @@ extension AdminCommands {
             return ["recordings": .array(records.map(json))]
         }
         admin.register("recording.export") { request in
-            try request.allowOnly(["tenant", "recording", "format"])
-            let tenant = try control.tenantID(slug: request.string("tenant"))
-            let principal = RecordingService.Principal.admin(tenant: tenant, actor: request.actor)
-            guard let id = try request.optionalInt("recording") else {
-                throw ControlError.badRequest("missing recording")
-            }
-            let format = try request.optionalString("format") ?? "wav"
-            let bytes: [UInt8]
-            switch format {
-            case "wav": bytes = try service.exportWAV(principal, recording: id).wav
-            case "ogg": bytes = try service.exportOgg(principal, recording: id).ogg
-            default: throw ControlError.badRequest("format must be wav or ogg")
-            }
-            guard bytes.count <= maxAdminExportBytes else {
-                // TODO: stream large exports over the admin socket in pieces; until then
-                // they are fetched through the HTTPS API.
+            try request.allowOnly(["tenant", "recording", "format", "continue", "chunk_bytes"])
+            let chunkBytes = try request.optionalInt("chunk_bytes").map(Int.init)
+                ?? maxAdminChunkBytes
+            guard (minAdminChunkBytes...maxAdminChunkBytes).contains(chunkBytes) else {
                 throw ControlError.badRequest(
-                    "export of \(bytes.count) bytes is too large for the admin socket; "
-                        + "use GET /api/recordings/\(id)/audio.\(format)")
+                    "chunk_bytes must be \(minAdminChunkBytes) to \(maxAdminChunkBytes)")
             }
-            return ["format": .string(format), "bytes": .int(Int64(bytes.count)),
-                    "data": .string(Base64URL.encode(bytes))]
+            let uid = request.peer.uid
+            let chunk: PendingExports.Chunk
+            do {
+                if let token = try request.optionalString("continue") {
+                    chunk = try pendingExports.next(
+                        token, uid: uid, chunkBytes: chunkBytes, now: monotonicMillis())
+                } else {
+                    let (format, bytes) = try export(request, control: control, service: service)
+                    chunk = try pendingExports.start(
+                        bytes, format: format, uid: uid, chunkBytes: chunkBytes,
+                        now: monotonicMillis())
+                }
+            } catch let error as PendingExportError {
+                throw ControlError.badRequest(error.description)
+            }
+            var reply: [String: JSONValue] = [
+                "format": .string(chunk.format), "bytes": .int(Int64(chunk.total)),
+                "offset": .int(Int64(chunk.offset)),
+                "data": .string(Base64URL.encode(Array(chunk.bytes))),
+            ]
+            if let next = chunk.next { reply["next"] = .string(next) }
+            return .object(reply)
         }
         admin.register("recording.settings") { request in
             try request.allowOnly(["tenant", "channel", "enabled", "retention"])

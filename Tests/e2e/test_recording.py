@@ -2,6 +2,8 @@
 and each speaker's tone is where it was; a slow disk drops recording frames, not calls."""
 
 import asyncio
+import csv
+import io
 import json
 import os
 import shutil
@@ -141,6 +143,25 @@ def test_recorded_call_exports_each_speaker_at_the_right_time(daemon, tmp_path):
     daemon.ctl("recording", "export", "--tenant", "demo", "--recording", str(record["id"]),
                "--out", wav)
     assert_speakers_in_place(decode_with_ffmpeg(wav), bob_offset)
+
+    # An export larger than one admin-socket reply comes in pieces (here 64 KiB each, the
+    # smallest allowed; the default is 8 MiB): the file is the same, audited once.
+    pieces = str(tmp_path / "pieces.wav")
+    printed = daemon.ctl("recording", "export", "--tenant", "demo", "--recording",
+                         str(record["id"]), "--out", pieces, "--chunk_bytes", "65536").stdout
+    whole = open(wav, "rb").read()
+    assert len(whole) > 3 * 65536 and open(pieces, "rb").read() == whole, printed
+    assert f"in {-(-len(whole) // 65536)} pieces" in printed, printed
+    assert oct(os.stat(pieces).st_mode & 0o777) == "0o600"
+    rows = list(csv.DictReader(io.StringIO(
+        daemon.ctl("audit", "export", "--tenant", "demo").stdout)))
+    wav_exports = [row for row in rows if row["action"] == "recording.access"
+                   and json.loads(row["metadata"]).get("operation") == "export.wav"]
+    assert len(wav_exports) == 2, [(row["action"], row["metadata"]) for row in rows]
+    refused = daemon.ctl("recording", "export", "--tenant", "demo", "--recording",
+                         str(record["id"]), "--out", str(tmp_path / "x.wav"),
+                         "--chunk_bytes", "100", check=False)
+    assert refused.returncode != 0 and "chunk_bytes must be" in refused.stderr
 
     # Ogg exports are the same mixdown encoded with libopus as one Ogg Opus stream, which
     # ffmpeg decodes without complaint, from whootctl and from the API alike.
