@@ -190,10 +190,10 @@ import Wire
         let narrowPackets = received(narrow, harness)
         let widePackets = received(wide, harness)
         #expect(!narrowPackets.isEmpty)
-        #expect(Set(narrowPackets.map(\.header.ssrc)).count == 1)
+        #expect(Set(narrowPackets.map { $0.header.ssrc }).count == 1)
         #expect(narrowPackets.suffix(3).allSatisfy { $0.payload.last == 0 })
         #expect(!narrowPackets.contains { $0.payload.last == 0xEE })
-        #expect(Set(widePackets.map(\.header.ssrc)).count == 5)
+        #expect(Set(widePackets.map { $0.header.ssrc }).count == 5)
         #expect(!widePackets.contains { $0.payload.last == 0xDD })
     }
 
@@ -269,5 +269,34 @@ import Wire
         #expect(harness.relay.counters.handedOff.load(ordering: .relaxed) > 0,
                 "no datagram crossed workers; the ring was not exercised")
         #expect(harness.relay.counters.drops(.staleMedia) == 8)
+    }
+
+    /// Two tenants with the same channel number, and a second channel, side by side on two
+    /// workers: every listener hears only its own room's speakers.
+    @Test func roomsSideBySideOnTwoWorkersNeverCross() throws {
+        let harness = try RelayHarness(workers: 2)
+        let keys: [(tenant: Int64, channel: Int64)] = [(1, 7), (2, 7), (1, 8)]
+        let rooms = try keys.map { key in
+            try (0..<3).map { _ in try harness.join(tenant: key.tenant, channel: key.channel,
+                                                    slots: 2) }
+        }
+
+        for round in 0..<10 {
+            for (number, room) in rooms.enumerated() {
+                for (seat, member) in room.enumerated() {
+                    try speak(member, harness, sequence: UInt16(round),
+                              timestamp: UInt32(round * 960), level: 20,
+                              payload: UInt8(number * 16 + seat))
+                }
+            }
+        }
+
+        for (number, room) in rooms.enumerated() {
+            for (seat, member) in room.enumerated() {
+                let heard = Set(received(member, harness).compactMap { $0.payload.last })
+                let others = Set((0..<3).filter { $0 != seat }.map { UInt8(number * 16 + $0) })
+                #expect(heard == others, "room \(number) seat \(seat) heard \(heard)")
+            }
+        }
     }
 }
