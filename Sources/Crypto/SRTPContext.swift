@@ -16,8 +16,8 @@ public enum SRTPDirection: Sendable, Equatable {
 ///
 /// Not thread-safe: one owner thread calls every method.
 public final class SRTPContext {
-    /// SSRCs one context tracks; a further one is refused with `SRTPError.streamLimit`
-    /// until `removeStream(ssrc:)` frees a place.
+    /// SSRCs one context tracks unless told otherwise (`streams:`); a further one is
+    /// refused with `SRTPError.streamLimit` until `removeStream(ssrc:)` frees a place.
     public static let maximumStreams = 16
 
     public let profile: SRTPProfile
@@ -27,14 +27,15 @@ public final class SRTPContext {
     /// Bytes `protectRTCP` appends (the tag and the E||SRTCP index word).
     public let rtcpOverhead: Int
     private let transform: any SRTPTransform
-    private var streams = SRTPStreamTable(capacity: SRTPContext.maximumStreams)
+    private var streams: SRTPStreamTable
 
     /// - Parameters:
     ///   - key: the master key, `profile.keyLength` bytes.
     ///   - salt: the master salt, `profile.saltLength` bytes.
+    ///   - streams: how many SSRCs the context tracks (their room is reserved now).
     public convenience init(
         profile: SRTPProfile, key: Secret<[UInt8]>, salt: Secret<[UInt8]>,
-        direction: SRTPDirection
+        direction: SRTPDirection, streams: Int = SRTPContext.maximumStreams
     ) throws(SRTPError) {
         guard key.reveal.count == profile.keyLength, salt.reveal.count == profile.saltLength
         else { throw .badParam }
@@ -42,12 +43,14 @@ public final class SRTPContext {
         var keys = try SRTPSessionKeys(
             profile: profile, masterKey: key.reveal, masterSalt: salt.reveal)
         defer { keys.wipe() }
-        try self.init(profile: profile, sessionKeys: keys, direction: direction)
+        try self.init(profile: profile, sessionKeys: keys, direction: direction,
+                      streams: streams)
     }
 
     /// A context keyed with session keys directly, skipping derivation (test vectors).
     init(
-        profile: SRTPProfile, sessionKeys: SRTPSessionKeys, direction: SRTPDirection
+        profile: SRTPProfile, sessionKeys: SRTPSessionKeys, direction: SRTPDirection,
+        streams: Int = SRTPContext.maximumStreams
     ) throws(SRTPError) {
         switch profile {
         case .aes128CmSha1_80: transform = try SRTPCounterModeTransform(keys: sessionKeys)
@@ -55,6 +58,7 @@ public final class SRTPContext {
         }
         self.profile = profile
         self.direction = direction
+        self.streams = SRTPStreamTable(capacity: max(1, streams))
         rtpOverhead = transform.rtpOverhead
         rtcpOverhead = transform.rtcpOverhead
     }

@@ -3,21 +3,31 @@ import Wire
 /// One stream from the relay to a listener (one receiving m-line).
 ///
 /// A slot carries one speaker at a time and keeps its own SSRC, sequence and timestamp
-/// space: when the speaker changes, the listener sees one continuous stream, with
-/// consecutive sequence numbers and a timestamp that advances by a frame.
+/// space. While a speaker holds it, the speaker's sequence numbers and timestamps are
+/// shifted by fixed offsets, so reordering and loss reach the listener as they happened
+/// (out-of-order numbers, gaps). When the speaker changes, or the same speaker's SSRC
+/// does, the offsets are rebased so that the listener sees one continuous stream: the
+/// next sequence number and a timestamp one frame later.
 struct OutgoingSlot {
     let plan: SlotPlan
     /// The speaker (its worker-local session number) currently mapped onto this slot.
     var speaker: UInt32?
-    /// Set when `speaker` changed: the next packet rebases the timestamp via `assign`.
+    /// Set when `speaker` changed: the next packet rebases the offsets via `assign`.
     var needsRebase = false
+    /// The SSRC of the speaker's stream the offsets were set for.
+    var sourceSSRC: UInt32 = 0
+    /// The speaker's first sequence number after the last rebase: older ones are late
+    /// packets of before the switch and are not forwarded.
+    var rebaseSequence: UInt16 = 0
     /// When the mapped speaker last sent a packet here (ms, monotonic).
     var lastForwardAt: UInt64 = 0
-    /// The next sequence number to send.
-    var nextSequence: UInt16
+    /// Added to the speaker's sequence number to give this slot's.
+    var sequenceOffset: UInt16 = 0
     /// Added to the speaker's RTP timestamp to give this slot's timestamp.
     var timestampOffset: UInt32 = 0
-    /// The last timestamp sent, to continue from on a speaker change.
+    /// The highest sequence number sent (or, before the first packet, one less than the
+    /// random first), and the timestamp sent with it.
+    var highestSequence: UInt16
     var lastTimestamp: UInt32
     var hasSent = false
     var packetsSent: UInt64 = 0
@@ -26,18 +36,43 @@ struct OutgoingSlot {
     init(plan: SlotPlan) {
         self.plan = plan
         var seed = SystemRandomNumberGenerator()
-        nextSequence = UInt16.random(in: 0...0x7FFF, using: &seed)
+        highestSequence = UInt16.random(in: 0...0x7FFF, using: &seed)
         lastTimestamp = UInt32.random(in: 0...UInt32.max, using: &seed)
     }
 
-    /// Maps `speaker` onto this slot so that its next packet, with RTP timestamp
-    /// `incomingTimestamp`, continues the slot's timeline one 20 ms frame later.
-    mutating func assign(_ speaker: UInt32, incomingTimestamp: UInt32, now: UInt64) {
+    /// Maps `speaker` onto this slot so that its packet with `incomingSequence` and
+    /// `incomingTimestamp` continues the slot one sequence number and one 20 ms frame
+    /// after the last packet sent.
+    mutating func assign(
+        _ speaker: UInt32, ssrc: UInt32, incomingSequence: UInt16, incomingTimestamp: UInt32,
+        now: UInt64
+    ) {
         self.speaker = speaker
         needsRebase = false
-        let next = hasSent ? lastTimestamp &+ Self.frameSamples : lastTimestamp
-        timestampOffset = next &- incomingTimestamp
+        sourceSSRC = ssrc
+        rebaseSequence = incomingSequence
+        let nextSequence = highestSequence &+ 1
+        let nextTimestamp = hasSent ? lastTimestamp &+ Self.frameSamples : lastTimestamp
+        sequenceOffset = nextSequence &- incomingSequence
+        timestampOffset = nextTimestamp &- incomingTimestamp
         lastForwardAt = now
+    }
+
+    /// Whether `incomingSequence` came before the packet the slot was last rebased on.
+    func predatesRebase(_ incomingSequence: UInt16) -> Bool {
+        Int16(bitPattern: incomingSequence &- rebaseSequence) < 0
+    }
+
+    /// Notes a packet sent with `sequence` and `timestamp`.
+    mutating func sent(sequence: UInt16, timestamp: UInt32, payloadBytes: Int, now: UInt64) {
+        if !hasSent || Int16(bitPattern: sequence &- highestSequence) > 0 {
+            highestSequence = sequence
+            lastTimestamp = timestamp
+        }
+        hasSent = true
+        lastForwardAt = now
+        packetsSent &+= 1
+        octetsSent &+= UInt64(payloadBytes)
     }
 
     /// Samples in one 20 ms Opus frame at 48 kHz (RFC 7587 4.1).

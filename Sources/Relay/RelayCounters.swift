@@ -20,6 +20,10 @@ public enum DropReason: Int, CaseIterable, Sendable {
     /// `RelayEngine.staleMediaMs` (the relay is overloaded): decrypted and recorded, not
     /// forwarded.
     case staleMedia
+    /// A speaker's packet older than the one its listener's slot was last rebased on (it
+    /// arrived out of order across a change of speaker or SSRC): forwarding it would reuse
+    /// sequence numbers the slot already sent.
+    case lateAfterSwitch
 
     public var label: String {
         switch self {
@@ -36,6 +40,7 @@ public enum DropReason: Int, CaseIterable, Sendable {
         case .ringFull: return "ring_full"
         case .dtlsAfterHandshake: return "dtls_after_handshake"
         case .staleMedia: return "stale_media"
+        case .lateAfterSwitch: return "late_after_switch"
         }
     }
 }

@@ -46,9 +46,11 @@ extension RelayEngine {
                 let inbound = try SRTPContext(
                     profile: keys.profile, key: keys.remoteKey, salt: keys.remoteSalt,
                     direction: .inbound)
+                // One outbound stream per slot, plus the SSRC of our receiver reports.
                 let outbound = try SRTPContext(
                     profile: keys.profile, key: keys.localKey, salt: keys.localSalt,
-                    direction: .outbound)
+                    direction: .outbound,
+                    streams: max(SRTPContext.maximumStreams, session.slots.count + 1))
                 session.transition(
                     to: .connected(inbound: inbound, outbound: outbound),
                     reason: "DTLS handshake completed")

@@ -77,27 +77,33 @@ extension RelayEngine {
             guard case .connected(_, let outbound) = listener.state,
                 let address = listener.address
             else { continue }
-            writeAndSend(payload, marker: header.marker, timestamp: header.timestamp,
-                         level: level, from: session.number, slot: target.slot, of: listener,
+            writeAndSend(payload, header: header, level: level, from: session.number,
+                         slot: target.slot, of: listener,
                          outbound: outbound, to: address, now: now)
         }
     }
 
     private func writeAndSend(
-        _ payload: UnsafeRawBufferPointer, marker: Bool, timestamp: UInt32,
+        _ payload: UnsafeRawBufferPointer, header: RTPHeaderView,
         level: (voice: Bool, level: UInt8)?, from speaker: UInt32, slot index: Int,
         of listener: MediaSession, outbound: SRTPContext, to address: PeerAddress,
         now: UInt64
     ) {
-        if listener.slots[index].needsRebase || listener.slots[index].speaker != speaker {
-            listener.slots[index].assign(speaker, incomingTimestamp: timestamp, now: now)
+        if listener.slots[index].needsRebase || listener.slots[index].speaker != speaker
+            || listener.slots[index].sourceSSRC != header.ssrc.rawValue
+        {
+            listener.slots[index].assign(
+                speaker, ssrc: header.ssrc.rawValue, incomingSequence: header.sequence,
+                incomingTimestamp: header.timestamp, now: now)
+        } else if listener.slots[index].predatesRebase(header.sequence) {
+            return counters.drop(.lateAfterSwitch)
         }
         if sendBatch.isFull { flushSends() }
         let out = sendBatch.nextSendBuffer()
-        let outTimestamp = timestamp &+ listener.slots[index].timestampOffset
-        let sequence = listener.slots[index].nextSequence
+        let outTimestamp = header.timestamp &+ listener.slots[index].timestampOffset
+        let sequence = header.sequence &+ listener.slots[index].sequenceOffset
         guard let headerLength = listener.slots[index].writeHeader(
-            into: out, marker: marker, sequence: sequence, timestamp: outTimestamp,
+            into: out, marker: header.marker, sequence: sequence, timestamp: outTimestamp,
             audioLevel: level)
         else { return counters.drop(.malformed) }
         let total = headerLength + payload.count
@@ -114,12 +120,8 @@ extension RelayEngine {
         } catch {
             return counters.drop(.srtpAuthFailure)
         }
-        listener.slots[index].nextSequence = sequence &+ 1
-        listener.slots[index].lastTimestamp = outTimestamp
-        listener.slots[index].hasSent = true
-        listener.slots[index].lastForwardAt = now
-        listener.slots[index].packetsSent &+= 1
-        listener.slots[index].octetsSent &+= UInt64(payload.count)
+        listener.slots[index].sent(
+            sequence: sequence, timestamp: outTimestamp, payloadBytes: payload.count, now: now)
         tally.forwarded &+= 1
         tally.bytesOut &+= UInt64(protectedLength)
         sendBatch.commit(length: protectedLength, to: address)

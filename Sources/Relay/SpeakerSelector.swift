@@ -5,9 +5,13 @@
 /// louder, in dB) is smoothed exponentially per packet. The selector keeps a ranking of
 /// at most `capacity` speakers, loudest first. Hysteresis keeps it from flapping:
 /// - a speaker outside the ranking enters free room once it is above `floor`;
-/// - it displaces the weakest ranked speaker only when louder by `margin` dB and that
+/// - it displaces the weakest ranked speaker only when it has been louder by `margin` dB
+///   for `leadMs` without a break (at once if that speaker stopped sending) and that
 ///   speaker has held its place for `holdMs`;
-/// - a ranked speaker overtakes the one ranked above it only when louder by `margin`.
+/// - a ranked speaker overtakes the one ranked above it on the same terms (a listener
+///   with fewer slots than the ranking sees an overtake as a change of speaker).
+/// So a place changes hands at most once per `holdMs`, and only for a lead that lasted:
+/// levels that swing, or a participant alternating loudest and silent, do not flip slots.
 /// A speaker not heard for `staleMs` counts as silent.
 ///
 /// Cost per packet: O(1) for a ranked speaker, O(capacity) for another one.
@@ -19,8 +23,10 @@ struct SpeakerSelector {
         var floor: Double = 20
         /// How much louder (dB) a challenger must be to displace or overtake.
         var margin: Double = 3
-        /// How long (ms) a newly ranked speaker is safe from displacement.
+        /// How long (ms) a speaker that took a place is safe from losing it.
         var holdMs: UInt64 = 400
+        /// How long (ms) a challenger must stay louder by `margin`, without a break.
+        var leadMs: UInt64 = 200
         /// After this long (ms) without a packet a speaker counts as silent.
         var staleMs: UInt64 = 300
     }
@@ -31,6 +37,11 @@ struct SpeakerSelector {
         var loudness: Double = 0
         var lastHeardAt: UInt64 = 0
         var rankedAt: UInt64 = 0
+        /// When it took its current place in the ranking (entered or overtook).
+        var placedAt: UInt64 = 0
+        /// Since when it has been louder by the margin than the speaker it challenges
+        /// (the one ranked above it, or the weakest ranked one); nil when it is not.
+        var leadingSince: UInt64?
         var ranked = false
     }
 
@@ -105,11 +116,13 @@ struct SpeakerSelector {
     private mutating func rank(_ index: Int, now: UInt64) {
         speakers[index].ranked = true
         speakers[index].rankedAt = now
+        speakers[index].placedAt = now
         rankingIndices.append(index)
         _ = bubbleUp(from: rankingIndices.count - 1, now: now)
     }
 
-    /// A ranked speaker moves above its neighbour when louder by the margin.
+    /// A ranked speaker moves above its neighbour when louder by the margin and the
+    /// neighbour has held its place for the hold time.
     private mutating func overtake(_ index: Int, now: UInt64) -> Bool {
         // A plain loop: generic algorithms are not specialized in debug builds and box.
         var position = 0
@@ -123,14 +136,36 @@ struct SpeakerSelector {
     private mutating func bubbleUp(from start: Int, now: UInt64) -> Bool {
         var position = start
         while position > 0 {
-            let above = speakers[rankingIndices[position - 1]]
-            let mine = speakers[rankingIndices[position]]
-            guard effective(mine, now: now) > effective(above, now: now) + config.margin
+            let above = rankingIndices[position - 1]
+            let mine = rankingIndices[position]
+            guard leads(mine, over: above, now: now),
+                now &- speakers[above].placedAt >= config.holdMs
             else { break }
+            speakers[mine].placedAt = now
+            speakers[above].placedAt = now
+            speakers[mine].leadingSince = nil
             rankingIndices.swapAt(position, position - 1)
             position -= 1
         }
         return position != start
+    }
+
+    /// Whether `challenger` is louder than `holder` by the margin and has been for
+    /// `leadMs`; starts or ends its lead as it stands now.
+    private mutating func leads(_ challenger: Int, over holder: Int, now: UInt64) -> Bool {
+        guard effective(speakers[challenger], now: now)
+            > effective(speakers[holder], now: now) + config.margin
+        else {
+            speakers[challenger].leadingSince = nil
+            return false
+        }
+        // A holder that stopped sending altogether gives way at once: nothing to flap.
+        if now &- speakers[holder].lastHeardAt > config.staleMs { return true }
+        guard let since = speakers[challenger].leadingSince else {
+            speakers[challenger].leadingSince = now
+            return config.leadMs == 0
+        }
+        return now &- since >= config.leadMs
     }
 
     private mutating func displaceWeakest(by index: Int, now: UInt64) -> Bool {
@@ -145,9 +180,10 @@ struct SpeakerSelector {
         }
         guard weakest >= 0 else { return false }
         let victim = rankingIndices[weakest]
-        guard now &- speakers[victim].rankedAt >= config.holdMs,
-            speakers[index].loudness > weakestLoudness + config.margin
+        guard leads(index, over: victim, now: now),
+            now &- speakers[victim].placedAt >= config.holdMs
         else { return false }
+        speakers[index].leadingSince = nil
 
         speakers[victim].ranked = false
         rankingIndices.remove(at: weakest)

@@ -157,7 +157,12 @@ import Wire
         usleepMillis(UInt32(SpeakerSelector.Config().staleMs) + 100)
         for _ in 0..<10 { try round(loudToo: false) }
         loudSequence &+= 50  // the silence, in the loud speaker's own timeline
-        for _ in 0..<10 { try round(loudToo: true) }
+        // Real time passes (70 ms a round): the loud speaker must lead for 200 ms, and the
+        // other has its place for at least 400 ms, before the slot goes back.
+        for _ in 0..<12 {
+            try round(loudToo: true)
+            usleepMillis(70)
+        }
 
         let packets = received(listener, harness)
         let sources = packets.map { $0.payload.last ?? 0 }

@@ -93,8 +93,10 @@ import Wire
                       timestamp: 77_000 + UInt32(index) * 960, level: 127, payload: 0xB2)
             packets += received(listener, harness)
         }
-        // ... then falls silent while the second speaks.
+        // ... then falls silent while the second speaks (20 ms a round, in real time: the
+        // second must lead for a while before it takes the slot).
         for index in 20..<60 {
+            usleepMillis(20)
             try speak(first, harness, sequence: UInt16(index), timestamp: UInt32(index) * 960,
                       level: 127, payload: 0xA1)
             try speak(second, harness, sequence: UInt16(500 + index),

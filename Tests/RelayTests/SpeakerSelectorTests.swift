@@ -102,4 +102,61 @@ import Testing
         _ = selector.observe(3, level: 20, now: 400)
         #expect(selector.ranking == [2, 3])
     }
+
+    /// The top place changes hands at most once per hold time in simulated time, and a
+    /// louder newcomer still takes it once the hold is over.
+    @Test func anOvertakeWaitsForTheHoldTimeToo() {
+        var selector = SpeakerSelector(capacity: 2)
+        for tick in 0..<10 {
+            round(&selector, [1: 30, 2: 50], order: [1, 2], now: UInt64(tick) * 20)
+        }
+        #expect(selector.ranking == [1, 2])
+        // 2 becomes much louder at 1000 ms; 1 has held first place since 0 ms, so 2 takes
+        // it once its lead has lasted 200 ms.
+        for tick in 50..<62 {
+            round(&selector, [1: 50, 2: 10], order: [1, 2], now: UInt64(tick) * 20)
+        }
+        #expect(selector.ranking == [2, 1])
+        // 1 is loud again at once: 2 holds first place until 400 ms after taking it.
+        var regained: UInt64?
+        for tick in 62..<120 {
+            let now = UInt64(tick) * 20
+            round(&selector, [1: 0, 2: 60], order: [1, 2], now: now)
+            if regained == nil && selector.ranking.first == 1 { regained = now }
+        }
+        let taken = try! #require(regained)
+        #expect(taken >= 1200 + 400)
+    }
+
+    /// Two speakers of the same loudness whose levels swing +-15 dB per packet, and a
+    /// participant alternating loudest and silent: over 3 s of audio (simulated time, 20 ms
+    /// a packet) the first place changes hands a few times at most.
+    @Test func swingingLevelsDoNotFlapTheRanking() {
+        var seed: UInt32 = 12345
+        func swinging() -> UInt8 {
+            seed = seed &* 1_103_515_245 &+ 12345
+            return UInt8(20 + (seed >> 16) % 31)
+        }
+        var similar = SpeakerSelector(capacity: 2)
+        var hostile = SpeakerSelector(capacity: 2)
+        var similarChanges = 0
+        var hostileChanges = 0
+        var lastSimilar: UInt32?
+        var lastHostile: UInt32?
+        for tick in 0..<150 {
+            let now = UInt64(tick) * 20
+            round(&similar, [1: swinging(), 2: swinging()], order: [1, 2], now: now)
+            round(&hostile, [1: 63, 2: tick % 2 == 0 ? 127 : 0], order: [1, 2], now: now)
+            if let top = similar.ranking.first, top != lastSimilar {
+                if lastSimilar != nil { similarChanges += 1 }
+                lastSimilar = top
+            }
+            if let top = hostile.ranking.first, top != lastHostile {
+                if lastHostile != nil { hostileChanges += 1 }
+                lastHostile = top
+            }
+        }
+        #expect(similarChanges <= 4, "first place changed \(similarChanges) times in 3 s")
+        #expect(hostileChanges <= 4, "first place changed \(hostileChanges) times in 3 s")
+    }
 }
