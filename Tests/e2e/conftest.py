@@ -4,6 +4,7 @@ Binaries: env WHOOTD / WHOOTCTL, else .build/debug/whootd and .build/debug/whoot
 Every whootctl command line is spelled in `Daemon` below, in one place.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -129,12 +130,11 @@ class Daemon:
         self.assign(tenant, channel, handle)
 
 
-@pytest.fixture
-def daemon(tmp_path):
-    """A whootd started for one test, with the seeded demo/lobby, alice and bob."""
-    workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
-    log_path = tmp_path / "whootd.log"
-    running = Daemon(workdir, str(log_path))
+@contextlib.contextmanager
+def daemon_in(workdir: str, log_path, extra_args=()):
+    """A whootd in `workdir` for the block: it must still be alive at the end; then it is
+    stopped and `workdir` removed."""
+    running = Daemon(workdir, str(log_path), extra_args=list(extra_args))
     try:
         yield running.start()
         assert running.alive(), \
@@ -143,3 +143,11 @@ def daemon(tmp_path):
         running.stop()
         shutil.rmtree(workdir, ignore_errors=True)
         print(f"whootd output: {log_path}")
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    """A whootd started for one test, with the seeded demo/lobby, alice and bob."""
+    workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
+    with daemon_in(workdir, tmp_path / "whootd.log") as running:
+        yield running

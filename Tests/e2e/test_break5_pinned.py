@@ -6,7 +6,6 @@ Everything stays on 127.0.0.1."""
 
 import asyncio
 import os
-import shutil
 import socket
 import stat
 import struct
@@ -16,7 +15,7 @@ import time
 import pytest
 
 import stun
-from conftest import Daemon, binary
+from conftest import binary, daemon_in
 from peer import connected_pair
 from test_floods import metrics, rss_kib
 
@@ -33,15 +32,8 @@ def pinned(tmp_path, monkeypatch):
         out.write(f"#!/bin/sh\nexec taskset -c 0 {binary('WHOOTD', 'whootd')} \"$@\"\n")
     os.chmod(wrapper, stat.S_IRWXU)
     monkeypatch.setenv("WHOOTD", wrapper)
-    log_path = tmp_path / "whootd.log"
-    running = Daemon(workdir, str(log_path))
-    try:
-        yield running.start()
-        assert running.alive(), f"whootd died; output:\n{running.output()[-4000:]}"
-    finally:
-        running.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-        print(f"whootd output: {log_path}")
+    with daemon_in(workdir, tmp_path / "whootd.log") as running:
+        yield running
 
 
 def hostile(ufrag_pair: str) -> list:

@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import socket
 import sys
 import tempfile
@@ -16,7 +15,7 @@ import time
 import pytest
 
 import stun
-from conftest import Daemon
+from conftest import daemon_in
 from peer import Peer, connected_pair, http_request_sync, new_peer_connection
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,15 +40,8 @@ def limited(tmp_path):
     config = os.path.join(workdir, "whootd.conf")
     with open(config, "w") as out:
         out.write(LIMITS)
-    log_path = tmp_path / "whootd.log"
-    running = Daemon(workdir, str(log_path), extra_args=["--config", config])
-    try:
-        yield running.start()
-        assert running.alive(), f"whootd died; output:\n{running.output()[-4000:]}"
-    finally:
-        running.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-        print(f"whootd output: {log_path}")
+    with daemon_in(workdir, tmp_path / "whootd.log", ["--config", config]) as running:
+        yield running
 
 
 # -- observing the daemon ----------------------------------------------------------------------

@@ -4,13 +4,12 @@ psql through the application's role, which row-level security confines."""
 
 import asyncio
 import os
-import shutil
 import subprocess
 import tempfile
 
 import pytest
 
-from conftest import REPO, Daemon
+from conftest import REPO, daemon_in
 from peer import connected_pair
 
 CLUSTER = os.path.join(REPO, "scripts", "pg-cluster.sh")
@@ -52,13 +51,8 @@ def pg_daemon(cluster, tmp_path):
     with open(config, "w") as out:
         out.write(f'store = "{uri(cluster, "whoot_app", database)}"\n'
                   f'store_owner = "{uri(cluster, "whoot_owner", database)}"\n')
-    running = Daemon(workdir, str(tmp_path / "whootd.log"), extra_args=["--config", config])
-    try:
-        yield running.start(), database
-        assert running.alive(), f"whootd died; output:\n{running.output()[-4000:]}"
-    finally:
-        running.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    with daemon_in(workdir, tmp_path / "whootd.log", ["--config", config]) as running:
+        yield running, database
 
 
 def test_call_and_admin_work_with_the_database_on_postgres(pg_daemon, cluster):

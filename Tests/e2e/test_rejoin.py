@@ -7,12 +7,11 @@ import csv
 import io
 import json
 import os
-import shutil
 import tempfile
 
 import pytest
 
-from conftest import Daemon
+from conftest import daemon_in
 from peer import Peer, connected_pair, http_request_sync
 
 GRACE_SECONDS = 10
@@ -27,13 +26,8 @@ def configured(tmp_path):
     with open(config, "w") as out:
         out.write(f"rejoin_grace_seconds = {GRACE_SECONDS}\n"
                   f"allowed_origins = {LISTED}/\n")
-    running = Daemon(workdir, str(tmp_path / "whootd.log"), extra_args=["--config", config])
-    try:
-        yield running.start()
-        assert running.alive(), f"whootd died; output:\n{running.output()[-4000:]}"
-    finally:
-        running.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    with daemon_in(workdir, tmp_path / "whootd.log", ["--config", config]) as running:
+        yield running
 
 
 def test_a_rejoin_token_stays_valid_past_its_grace_while_the_session_lives(configured):
