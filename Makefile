@@ -8,7 +8,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 PYTEST := .venv/bin/pytest
 export SWIFT_BACKTRACE := enable=no
 
-.PHONY: setup build run test install fuzz fuzz-smoke
+.PHONY: setup build run test test-tsan install fuzz fuzz-smoke
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -30,9 +30,17 @@ run: build
 ## end-to-end suite against the built daemon.
 test: build
 	$(SWIFT) test
+	$(MAKE) --no-print-directory test-tsan
 	SWIFT=$(SWIFT) bash scripts/test-postgres.sh
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(PYTEST) -q Tests/e2e
+
+## The forwarding core's tests (workers, rings, snapshots, slots) under ThreadSanitizer,
+## in a build directory of their own; any report fails the run.
+test-tsan:
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --sanitize=thread \
+		--scratch-path .build-tsan --filter RelayTests
 
 ## Install release binaries, the unit, sysusers snippet and default configuration.
 ## Then: systemctl daemon-reload && systemd-sysusers && systemctl enable --now whootd
