@@ -38,7 +38,10 @@ public struct Logger: Sendable {
     public init(_ component: String) { self.component = component }
 
     private static let threshold = Atomic<Int>(LogLevel.info.rawValue)
-    private static let output = Mutex<Void>(())
+    /// Serializes whole lines; holds the count of lines written. (Not `Void`: a zero-sized
+    /// value shares its address with the mutex pointer, which ThreadSanitizer then takes
+    /// for a race.)
+    private static let output = PosixMutex<UInt64>(0)
 
     /// Sets the process-wide threshold; lines below it are skipped.
     public static func setLevel(_ level: LogLevel) {
@@ -58,9 +61,10 @@ public struct Logger: Sendable {
             line += " \(key)=\(Logger.quote(value))"
         }
         line += "\n"
-        Logger.output.withLock { _ in
+        Logger.output.withLock { written in
             _ = line.withCString { fputs($0, stdout) }
             fflush(stdout)
+            written &+= 1
         }
     }
 

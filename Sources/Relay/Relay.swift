@@ -209,7 +209,7 @@ final class SessionRegistry: Sendable {
         var admission = AdmissionCounts()
     }
 
-    let state = Mutex(State())
+    let state = PosixMutex(State())
 
     /// Adds a session, or throws when `limits` (if given) refuse it.
     func add(
@@ -285,7 +285,7 @@ enum RelayCommand {
 /// packet path never locks. A push wakes the worker through its eventfd.
 final class CommandQueue: @unchecked Sendable {
     private let pending = Atomic<Bool>(false)
-    private let items = Mutex<[RelayCommand]>([])
+    private let items = PosixMutex<[RelayCommand]>([])
     private let wakeFD: Int32
 
     init(wakeFD: Int32) {

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 import Wire
 
@@ -40,7 +41,7 @@ final class RouteTable: @unchecked Sendable {
         var retired: [(snapshot: Unmanaged<RoutingSnapshot>, epoch: UInt64)] = []
     }
 
-    private let master = Mutex(Master())
+    private let master = PosixMutex(Master())
     private let current: Atomic<Unmanaged<RoutingSnapshot>>
     private let epoch = Atomic<UInt64>(0)
     /// One announced epoch per worker (atomics cannot live in an array).
