@@ -49,16 +49,24 @@ func saturate(
     var reason = "step limit (\(maxSteps) steps)"
     /// The rate of the step that lost packets or built a queue.
     var failedRate: Double?
-    for _ in 0..<maxSteps {
+    /// Measures one step at `rate` and prints it, labelled, with `verdict` if any.
+    func step(_ label: String, at rate: Double, verdict: (Window) -> String? = { _ in nil })
+        throws -> Window
+    {
         let window = try measureWindow(
             cast, relay: relay, receivers: receivers, rate: rate, settle: 1,
             seconds: stepSeconds)
         print(String(
-            format: "  step %@ %@: %.1f pkt/s per speaker (sent %.1f), %.0f fwd pkt/s, "
+            format: "  %@ %@ %@: %.1f pkt/s per speaker (sent %.1f), %.0f fwd pkt/s, "
                 + "%.2f cores, loss %.2f %%, p50 %.0f µs",
-            relay.kind.rawValue, cast.name, rate, window.sendRate, window.forwardedPerSecond,
-            window.coresBusy, window.lossPercent, window.medianMicros))
+            label, relay.kind.rawValue, cast.name, rate, window.sendRate,
+            window.forwardedPerSecond, window.coresBusy, window.lossPercent,
+            window.medianMicros) + (verdict(window).map { ": " + $0 } ?? ""))
         fflush(stdout)
+        return window
+    }
+    for _ in 0..<maxSteps {
+        let window = try step("step", at: rate)
         let previous = steps.last
         steps.append(window)
         if window.lossPercent > 1 {
@@ -96,14 +104,7 @@ func saturate(
     var lower = steps.first?.rate ?? rate
     while clean == nil && steps.count <= maxSteps + 4 && lower > 0.5 {
         lower /= 2
-        let window = try measureWindow(
-            cast, relay: relay, receivers: receivers, rate: lower, settle: 1,
-            seconds: stepSeconds)
-        print(String(
-            format: "  step down %@ %@: %.2f pkt/s per speaker, %.0f fwd pkt/s, %.2f cores, "
-                + "loss %.2f %%, p50 %.0f µs", relay.kind.rawValue, cast.name, lower,
-            window.forwardedPerSecond, window.coresBusy, window.lossPercent,
-            window.medianMicros))
+        let window = try step("step down", at: lower)
         steps.append(window)
         if window.lossPercent <= 1 { clean = window }
     }
@@ -116,19 +117,13 @@ func saturate(
             let middle = (low * high).squareRoot()
             // Silence first: an overloaded step leaves seconds of packets in socket buffers.
             usleep(2_000_000)
-            let window = try measureWindow(
-                cast, relay: relay, receivers: receivers, rate: middle, settle: 1,
-                seconds: stepSeconds)
-            let isClean = window.lossPercent <= 1 && window.generatorKeptUp
-                && !window.isQueueing(baseline: lastClean.medianMicros)
-            print(String(
-                format: "  refine %@ %@: %.1f pkt/s per speaker, %.0f fwd pkt/s, %.2f cores, "
-                    + "loss %.2f %%, p50 %.0f µs: %@", relay.kind.rawValue, cast.name, middle,
-                window.forwardedPerSecond, window.coresBusy, window.lossPercent,
-                window.medianMicros, isClean ? "clean" : "not clean"))
-            fflush(stdout)
+            func isClean(_ window: Window) -> Bool {
+                window.lossPercent <= 1 && window.generatorKeptUp
+                    && !window.isQueueing(baseline: lastClean.medianMicros)
+            }
+            let window = try step("refine", at: middle) { isClean($0) ? "clean" : "not clean" }
             steps.append(window)
-            if isClean {
+            if isClean(window) {
                 clean = window
                 low = middle
             } else {

@@ -85,6 +85,20 @@ func stage(_ scenario: Scenario, on kind: RelayKind, recording: Bool) throws -> 
     return stage
 }
 
+/// `stage`, and the receivers of its listeners; nil (said on stdout) when set-up failed.
+func staged(_ scenario: Scenario, on kind: RelayKind, recording: Bool) throws
+    -> (Stage, ReceiverPool)?
+{
+    let staged: Stage
+    do { staged = try stage(scenario, on: kind, recording: recording) } catch {
+        print("\(scenario.name) on \(kind.rawValue): set-up failed: \(error)")
+        return nil
+    }
+    let receivers = try ReceiverPool(
+        listeners: staged.cast.listeners, threads: receiverThreads, sampled: sampleSize)
+    return (staged, receivers)
+}
+
 var results: [Result] = []
 var saturations: [Saturation] = []
 var comparisons: [RecordingComparison] = []
@@ -92,13 +106,8 @@ var comparisons: [RecordingComparison] = []
 for scenario in scenarios {
     for kind in targets {
         if saturateMode {
-            let staged: Stage
-            do { staged = try stage(scenario, on: kind, recording: false) } catch {
-                print("\(scenario.name) on \(kind.rawValue): set-up failed: \(error)")
-                continue
-            }
-            let receivers = try ReceiverPool(
-                listeners: staged.cast.listeners, threads: receiverThreads, sampled: sampleSize)
+            guard let (staged, receivers) = try staged(scenario, on: kind, recording: false)
+            else { continue }
             var idle = 0.0
             let outcome = try saturate(
                 staged.cast, relay: staged.relay, receivers: receivers,
@@ -122,13 +131,8 @@ for scenario in scenarios {
         }
         var off: Result?
         for recording in kind == .whootd ? recordingMode.runs : [false] {
-            let staged: Stage
-            do { staged = try stage(scenario, on: kind, recording: recording) } catch {
-                print("\(scenario.name) on \(kind.rawValue): set-up failed: \(error)")
-                continue
-            }
-            let receivers = try ReceiverPool(
-                listeners: staged.cast.listeners, threads: receiverThreads, sampled: sampleSize)
+            guard let (staged, receivers) = try staged(scenario, on: kind, recording: recording)
+            else { continue }
             let window = try measureWindow(
                 staged.cast, relay: staged.relay, receivers: receivers, rate: rate, settle: 1,
                 seconds: seconds)

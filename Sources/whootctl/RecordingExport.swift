@@ -23,9 +23,9 @@ enum RecordingExport {
         var pieces = 0
         while true {
             let result = try client.call("recording.export", request)
+            let offset = result["offset"]?.intValue ?? 0
             guard let data = result["data"]?.stringValue, let bytes = Base64URLDecode(data),
-                let total = result["bytes"]?.intValue, result["offset"]?.intValue
-                    ?? 0 == Int64(written)
+                let total = result["bytes"]?.intValue, offset == Int64(written)
             else {
                 standardError("whootctl: the daemon sent no audio, or a piece out of order")
                 try? FileManager.default.removeItem(atPath: out)
