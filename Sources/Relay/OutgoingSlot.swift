@@ -58,10 +58,29 @@ struct OutgoingSlot {
         lastForwardAt = now
     }
 
-    /// Whether `incomingSequence` came before the packet the slot was last rebased on.
-    func predatesRebase(_ incomingSequence: UInt16) -> Bool {
-        Int16(bitPattern: incomingSequence &- rebaseSequence) < 0
+    /// Takes a packet of `speaker` (its SSRC and sequence number) for this slot: rebases
+    /// on a new speaker or SSRC, or on a jump of more than `reorderWindow` back, and
+    /// returns false for a late packet from before the last rebase (it would reuse
+    /// sequence numbers already sent). A speaker holding the slot for 32,768 packets or
+    /// more comes round as "far behind" its rebase point and is rebased: in order, that
+    /// keeps the same offsets.
+    mutating func take(
+        _ speaker: UInt32, ssrc: UInt32, sequence: UInt16, timestamp: UInt32, now: UInt64
+    ) -> Bool {
+        let behind = Int16(bitPattern: rebaseSequence &- sequence)
+        if needsRebase || self.speaker != speaker || sourceSSRC != ssrc
+            || behind > Self.reorderWindow
+        {
+            assign(speaker, ssrc: ssrc, incomingSequence: sequence,
+                   incomingTimestamp: timestamp, now: now)
+            return true
+        }
+        return behind <= 0
     }
+
+    /// How far back (packets) a speaker's sequence may go and still count as reordering
+    /// rather than a restart: 20 s of 20 ms frames.
+    static let reorderWindow: Int16 = 1000
 
     /// Notes a packet sent with `sequence` and `timestamp`.
     mutating func sent(sequence: UInt16, timestamp: UInt32, payloadBytes: Int, now: UInt64) {

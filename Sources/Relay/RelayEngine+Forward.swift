@@ -89,15 +89,10 @@ extension RelayEngine {
         of listener: MediaSession, outbound: SRTPContext, to address: PeerAddress,
         now: UInt64
     ) {
-        if listener.slots[index].needsRebase || listener.slots[index].speaker != speaker
-            || listener.slots[index].sourceSSRC != header.ssrc.rawValue
-        {
-            listener.slots[index].assign(
-                speaker, ssrc: header.ssrc.rawValue, incomingSequence: header.sequence,
-                incomingTimestamp: header.timestamp, now: now)
-        } else if listener.slots[index].predatesRebase(header.sequence) {
-            return counters.drop(.lateAfterSwitch)
-        }
+        guard listener.slots[index].take(
+            speaker, ssrc: header.ssrc.rawValue, sequence: header.sequence,
+            timestamp: header.timestamp, now: now)
+        else { return counters.drop(.lateAfterSwitch) }
         if sendBatch.isFull { flushSends() }
         let out = sendBatch.nextSendBuffer()
         let outTimestamp = header.timestamp &+ listener.slots[index].timestampOffset
