@@ -16,7 +16,16 @@ enum MHDCallbacks {
             context.activity.touch(connection, now: ConnectionActivity.now())
             let state = RequestState(requestID: RequestState.makeRequestID())
             slot.pointee = Unmanaged.passRetained(state).toOpaque()
-            if declaredLength(connection, exceeds: context.maxBodyBytes) {
+            // A body announced too large is answered at once only when the client waits
+            // for "100 Continue" (it then never sends the body) or when reading it to the
+            // end would cost too much. Otherwise the body is read and dropped and 413 goes
+            // out after it: a client still sending when the server closes gets a reset,
+            // which can destroy the 413 before the client reads it.
+            let limit = context.maxBodyBytes
+            if declaredLength(connection, exceeds: limit),
+               expectsContinue(connection)
+                || declaredLength(connection, exceeds: max(limit, RequestState.discardAllowance))
+            {
                 return ResponseWriter.send(tooLargeResponse(context), state, connection)
             }
             return .YES
@@ -116,6 +125,14 @@ enum MHDCallbacks {
         let text = String(cString: raw).trimmingCharacters(in: .whitespaces)
         if let length = UInt64(text) { return length > UInt64(limit) }
         return !text.isEmpty && text.allSatisfy(\.isNumber)
+    }
+
+    /// True if the client sent `Expect: 100-continue` and waits before sending its body.
+    private static func expectsContinue(_ connection: OpaquePointer) -> Bool {
+        guard let raw = MHD_lookup_connection_value(connection, .HEADER_KIND, "Expect")
+        else { return false }
+        return String(cString: raw).trimmingCharacters(in: .whitespaces)
+            .lowercased() == "100-continue"
     }
 
     private static func tooLargeResponse(_ context: CallbackContext) -> HTTPResponse {
