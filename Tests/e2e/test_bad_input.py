@@ -133,7 +133,7 @@ def test_oversized_body_is_refused_with_413(daemon):
     assert len(body) > 64 * 1024
     try:
         status, _, _ = post(daemon, body, daemon.token("demo", "lobby", "alice"))
-    except (ConnectionError, OSError) as error:  # a server may close after answering early
+    except (ConnectionError, OSError) as error:  # the server reads the body, then answers
         raise AssertionError(f"no 413 answer, connection failed: {error}")
     assert status == 413
     assert_serving(daemon)
