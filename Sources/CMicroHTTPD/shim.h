@@ -27,6 +27,15 @@ whoot_mhd_client_address(struct MHD_Connection *connection)
     return info == NULL ? NULL : info->client_addr;
 }
 
+/// The socket of `connection`, or -1 if libmicrohttpd does not say.
+static inline int
+whoot_mhd_connection_socket(struct MHD_Connection *connection)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
+}
+
 /// The port the daemon listens on (host byte order), or 0 if unknown.
 static inline uint16_t
 whoot_mhd_bind_port(struct MHD_Daemon *daemon)

@@ -4,15 +4,15 @@ import HTTPEdge
 /// A request body read strictly: a JSON object of at most `maxBytes` bytes, in UTF-8,
 /// whose fields are all named in `allowed` and have the expected types. Anything else is
 /// refused with a 4xx before the control plane is asked to change anything.
-struct JSONBody {
+public struct JSONBody {
     /// The largest body an API request may carry, in bytes. Far above any valid request;
     /// the HTTPS edge itself refuses bodies over its own limit with 413 before this.
-    static let maxBytes = 8 * 1024
+    public static let maxBytes = 8 * 1024
 
-    let fields: [String: JSONValue]
+    public let fields: [String: JSONValue]
 
     /// Parses `request.body`. An empty body counts as `{}` only when `allowEmpty`.
-    init(_ request: HTTPRequest, allowed: Set<String>, allowEmpty: Bool = false) throws {
+    public init(_ request: HTTPRequest, allowed: Set<String>, allowEmpty: Bool = false) throws {
         let body = request.body
         guard body.count <= Self.maxBytes else {
             throw APIError(413, "request body is larger than \(Self.maxBytes) bytes")
@@ -42,7 +42,7 @@ struct JSONBody {
     }
 
     /// A required string field.
-    func string(_ name: String) throws -> String {
+    public func string(_ name: String) throws -> String {
         guard let value = try optionalString(name) else {
             throw APIError(400, "missing field \"\(name)\"")
         }
@@ -50,7 +50,7 @@ struct JSONBody {
     }
 
     /// A string field that may be absent or null.
-    func optionalString(_ name: String) throws -> String? {
+    public func optionalString(_ name: String) throws -> String? {
         switch fields[name] {
         case nil, .null?: return nil
         case .string(let value)?: return value
@@ -59,7 +59,7 @@ struct JSONBody {
     }
 
     /// An integer field that may be absent or null.
-    func optionalInt(_ name: String) throws -> Int64? {
+    public func optionalInt(_ name: String) throws -> Int64? {
         switch fields[name] {
         case nil, .null?: return nil
         case .int(let value)?: return value

@@ -79,6 +79,9 @@ final class RequestState {
     var body: [UInt8] = []
     /// Set once the body passes the limit; the body is then dropped, not buffered.
     var tooLarge = false
+    /// Set when the request is refused whatever its body holds (its framing is unsafe);
+    /// the body is then read and dropped, and this answer sent after it.
+    var refusal: HTTPResponse?
     var discardedBytes = 0
 
     init(requestID: String) {
@@ -88,11 +91,11 @@ final class RequestState {
     /// Buffers `count` bytes of body, or drops them once the body exceeds `limit` bytes.
     /// Returns false when so much has been dropped that the connection should be closed.
     func receive(_ data: UnsafePointer<CChar>?, count: Int, limit: Int) -> Bool {
-        if !tooLarge, body.count + count <= limit, let data {
+        if refusal == nil, !tooLarge, body.count + count <= limit, let data {
             body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: count))
             return true
         }
-        tooLarge = true
+        tooLarge = refusal == nil
         body = []
         discardedBytes += count
         return discardedBytes <= Self.discardAllowance

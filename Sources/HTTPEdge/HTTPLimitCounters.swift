@@ -16,29 +16,3 @@ public final class HTTPLimitCounters: Sendable {
 
     public init() {}
 }
-
-/// When each open connection last made progress that the server saw (opened, or a
-/// request reached the handler), so that a close can be told apart as an idle timeout.
-/// libmicrohttpd gives no reason on close; a connection idle for at least the timeout is
-/// one it cut. Used from libmicrohttpd's threads, hence the lock.
-final class ConnectionActivity: @unchecked Sendable {
-    private let lock = NSLock()
-    /// Last activity per connection, monotonic seconds.
-    private var lastSeen: [OpaquePointer: Double] = [:]
-
-    /// Records activity; returns how many connections are open.
-    @discardableResult
-    func touch(_ connection: OpaquePointer, now: Double) -> Int {
-        lock.withLock {
-            lastSeen[connection] = now
-            return lastSeen.count
-        }
-    }
-
-    /// Forgets `connection`; returns its idle time in seconds.
-    func closed(_ connection: OpaquePointer, now: Double) -> Double {
-        lock.withLock { lastSeen.removeValue(forKey: connection).map { now - $0 } ?? 0 }
-    }
-
-    static func now() -> Double { ProcessInfo.processInfo.systemUptime }
-}

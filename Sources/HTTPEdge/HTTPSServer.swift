@@ -13,6 +13,8 @@ public final class HTTPSServer: @unchecked Sendable {
     /// Daemons replaced by a certificate reload, finishing their open connections.
     private var retiring: [ObjectIdentifier: MHDDaemon] = [:]
     private var port: UInt16 = 0
+    /// Cuts connections whose request head is overdue (see `ConnectionActivity`).
+    private var sweeper: DispatchSourceTimer?
 
     public init(
         configuration: HTTPSConfiguration,
@@ -66,7 +68,23 @@ public final class HTTPSServer: @unchecked Sendable {
             let reported = started.port
             port = reported != 0 ? reported : ListenSocket.localPort(fd)
             daemon = started
+            sweeper = startSweeper()
         }
+    }
+
+    /// A timer that, four times a second, shuts down connections that have waited longer
+    /// than the connection timeout for a request head. None when the timeout is off.
+    private func startSweeper() -> DispatchSourceTimer? {
+        let timeout = Double(configuration.connectionTimeoutSeconds)
+        guard timeout > 0 else { return nil }
+        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        let activity = context.activity
+        timer.setEventHandler {
+            activity.cutStalled(now: ConnectionActivity.now(), timeout: timeout)
+        }
+        timer.schedule(deadline: .now() + 0.25, repeating: 0.25, leeway: .milliseconds(50))
+        timer.resume()
+        return timer
     }
 
     /// Stops accepting, drops open connections, joins the worker threads and closes the
@@ -76,6 +94,8 @@ public final class HTTPSServer: @unchecked Sendable {
             defer {
                 daemon = nil
                 retiring = [:]
+                sweeper?.cancel()
+                sweeper = nil
             }
             return (daemon, Array(retiring.values))
         }

@@ -13,9 +13,21 @@ enum MHDCallbacks {
         let context = Unmanaged<CallbackContext>.fromOpaque(cls).takeUnretainedValue()
 
         guard let existing = slot.pointee else {
-            context.activity.touch(connection, now: ConnectionActivity.now())
+            context.activity.requestStarted(connection, now: ConnectionActivity.now())
             let state = RequestState(requestID: RequestState.makeRequestID())
             slot.pointee = Unmanaged.passRetained(state).toOpaque()
+            if let problem = framingProblem(connection) {
+                // Read as libmicrohttpd frames it (first length) and dropped, so the 400
+                // reaches a client that writes before it reads; then the connection closes.
+                var refusal = HTTPResponse.error(400, problem)
+                refusal.headers.append(("Connection", "close"))
+                state.refusal = refusal
+                let tooMuch = RequestState.discardAllowance
+                if declaredLength(connection, exceeds: tooMuch) || expectsContinue(connection) {
+                    return ResponseWriter.send(refusal, state, connection)
+                }
+                return .YES
+            }
             // A body announced too large is answered at once only when the client waits
             // for "100 Continue" (it then never sends the body) or when reading it to the
             // end would cost too much. Otherwise the body is read and dropped and 413 goes
@@ -42,8 +54,14 @@ enum MHDCallbacks {
                 context.limitCounters.connectionTimeouts.add(1, ordering: .relaxed)
                 return .NO
             }
+            // Past the discard allowance (only a chunked body gets there: a longer announced
+            // one is answered at once) the connection is closed without an answer:
+            // libmicrohttpd 0.9.75 refuses a response queued in the middle of a body.
             let keep = state.receive(uploadData, count: count, limit: context.maxBodyBytes)
             return keep ? .YES : .NO
+        }
+        if let refusal = state.refusal {
+            return ResponseWriter.send(refusal, state, connection)
         }
         if state.tooLarge {
             return ResponseWriter.send(tooLargeResponse(context), state, connection)
@@ -62,8 +80,13 @@ enum MHDCallbacks {
         return ResponseWriter.send(context.handler(request), state, connection)
     }
 
-    /// Releases the `RequestState` of a finished (or aborted) request.
-    static let completed: MHD_RequestCompletedCallback = { _, _, slot, _ in
+    /// Releases the `RequestState` of a finished (or aborted) request; the connection's
+    /// next request must then arrive within the timeout.
+    static let completed: MHD_RequestCompletedCallback = { cls, connection, slot, _ in
+        if let cls, let connection {
+            let context = Unmanaged<CallbackContext>.fromOpaque(cls).takeUnretainedValue()
+            context.activity.requestFinished(connection, now: ConnectionActivity.now())
+        }
         guard let slot, let state = slot.pointee else { return }
         Unmanaged<RequestState>.fromOpaque(state).release()
         slot.pointee = nil
@@ -77,15 +100,16 @@ enum MHDCallbacks {
         let now = ConnectionActivity.now()
         // 0 is MHD_CONNECTION_NOTIFY_STARTED, which Swift does not import by name.
         if code.rawValue == 0 {
-            let open = context.activity.touch(connection, now: now)
+            let open = context.activity.opened(
+                connection, socket: whoot_mhd_connection_socket(connection), now: now)
             if context.maxConnections > 0, open == context.maxConnections {
                 context.limitCounters.connectionLimitHits.add(1, ordering: .relaxed)
             }
             return
         }
-        let idle = context.activity.closed(connection, now: now)
+        let (idle, cut) = context.activity.closed(connection, now: now)
         let timeout = context.connectionTimeoutSeconds
-        if timeout > 0, idle >= Double(timeout) - 0.5 {
+        if cut || timeout > 0 && idle >= Double(timeout) - 0.5 {
             context.limitCounters.connectionTimeouts.add(1, ordering: .relaxed)
         }
     }
@@ -127,6 +151,23 @@ enum MHDCallbacks {
         return !text.isEmpty && text.allSatisfy(\.isNumber)
     }
 
+    /// Why the request's body cannot be framed safely, or nil: more than one
+    /// `Content-Length`, or one beside `Transfer-Encoding` (RFC 9112 section 6.3). A proxy
+    /// in front could frame such a request differently and smuggle a second one past it.
+    private static func framingProblem(_ connection: OpaquePointer) -> String? {
+        let counter = ValueCollector(lowerCaseKeys: true, counting: true)
+        withExtendedLifetime(counter) {
+            let cls = Unmanaged.passUnretained(counter).toOpaque()
+            _ = MHD_get_connection_values(connection, .HEADER_KIND, collectOne, cls)
+        }
+        let lengths = counter.counts["content-length", default: 0]
+        if lengths > 1 { return "more than one Content-Length header" }
+        if lengths == 1, counter.counts["transfer-encoding", default: 0] > 0 {
+            return "both Content-Length and Transfer-Encoding headers"
+        }
+        return nil
+    }
+
     /// True if the client sent `Expect: 100-continue` and waits before sending its body.
     private static func expectsContinue(_ connection: OpaquePointer) -> Bool {
         guard let raw = MHD_lookup_connection_value(connection, .HEADER_KIND, "Expect")
@@ -144,14 +185,22 @@ enum MHDCallbacks {
 /// Gathers the pairs `MHD_get_connection_values` reports.
 private final class ValueCollector {
     let lowerCaseKeys: Bool
+    let counting: Bool
     var values: [String: String] = [:]
+    /// How often each (lower-cased) name appeared, when `counting`.
+    var counts: [String: Int] = [:]
 
-    init(lowerCaseKeys: Bool) {
+    init(lowerCaseKeys: Bool, counting: Bool = false) {
         self.lowerCaseKeys = lowerCaseKeys
+        self.counting = counting
     }
 
     /// Headers repeat by joining with ", "; query arguments repeat by replacing.
     func add(_ key: String, _ value: String) {
+        if counting {
+            counts[key.lowercased(), default: 0] += 1
+            return
+        }
         guard lowerCaseKeys else {
             values[key] = value
             return

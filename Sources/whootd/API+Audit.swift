@@ -1,5 +1,6 @@
 import Admin
 import Control
+import ControlAPI
 import Foundation
 import HTTPEdge
 import Store
@@ -55,7 +56,8 @@ enum AuditAPI {
     static func registerReviews(_ router: inout Router, control: ControlPlane) {
         router.add("POST", "/v1/reviews") { request, _ in
             withCaller(control, request) { caller in
-                json(AdminServer.json(try control.startAccessReview(caller)), status: 201)
+                _ = try JSONBody(request, allowed: [], allowEmpty: true)
+                return json(AdminServer.json(try control.startAccessReview(caller)), status: 201)
             }
         }
         router.add("GET", "/v1/reviews/:id") { request, params in
@@ -65,20 +67,23 @@ enum AuditAPI {
         }
         router.add("POST", "/v1/reviews/:id/decisions") { request, params in
             withCaller(control, request) { caller in
-                let body = try object(request)
-                let member = try memberID(body["member"], caller: caller, control: control)
+                let body = try JSONBody(
+                    request, allowed: ["member", "decision", "role", "channels", "comment"])
+                let member = try memberID(
+                    body.fields["member"], caller: caller, control: control)
                 let decision = try AdminServer.decision(
-                    body["decision"]?.stringValue ?? "", role: body["role"]?.stringValue,
-                    channels: body["channels"].flatMap(channelList))
+                    try body.string("decision"), role: try body.optionalString("role"),
+                    channels: try channelList(body.fields["channels"]))
                 let item = try control.decideAccessReview(
                     caller, review: try id(params), member: member, decision: decision,
-                    comment: body["comment"]?.stringValue ?? "")
+                    comment: try body.optionalString("comment") ?? "")
                 return json(AdminServer.json(item))
             }
         }
         router.add("POST", "/v1/reviews/:id/complete") { request, params in
             withCaller(control, request) { caller in
-                json(AdminServer.json(
+                _ = try JSONBody(request, allowed: [], allowEmpty: true)
+                return json(AdminServer.json(
                     try control.completeAccessReview(caller, review: try id(params))))
             }
         }
@@ -108,6 +113,8 @@ enum AuditAPI {
             return .error(error.status, error.description)
         } catch let error as AdminError {
             return .error(400, error.description)
+        } catch let error as APIError {
+            return .error(error.status, error.message)
         } catch {
             return .error(500, "internal error")
         }
@@ -132,13 +139,6 @@ enum AuditAPI {
         return id
     }
 
-    static func object(_ request: HTTPRequest) throws -> [String: JSONValue] {
-        guard let object = (try? JSONValue.parse(request.body))?.objectValue else {
-            throw ControlError.badRequest("the body must be a JSON object")
-        }
-        return object
-    }
-
     /// A member given by id (number) or handle (string).
     static func memberID(_ value: JSONValue?, caller: Caller, control: ControlPlane) throws
         -> MemberID
@@ -151,9 +151,17 @@ enum AuditAPI {
         }
     }
 
-    /// Channel names from a JSON array or a ";"-separated string.
-    static func channelList(_ value: JSONValue) -> String? {
-        if let text = value.stringValue { return text }
-        return value.arrayValue.map { $0.compactMap(\.stringValue).joined(separator: ";") }
+    /// Channel names from a JSON array of strings or a ";"-separated string; nil if absent.
+    static func channelList(_ value: JSONValue?) throws -> String? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        case .array(let items)?:
+            let names = items.compactMap(\.stringValue)
+            guard names.count == items.count else { break }
+            return names.joined(separator: ";")
+        default: break
+        }
+        throw ControlError.badRequest("\"channels\" must be an array of channel names")
     }
 }

@@ -75,11 +75,11 @@ import Testing
     @Test func theIdleTrackerMeasuresFromTheLastActivity() {
         let activity = ConnectionActivity()
         let connection = OpaquePointer(bitPattern: 0x1000)!
-        activity.touch(connection, now: 10)
-        activity.touch(connection, now: 12)
+        _ = activity.opened(connection, socket: -1, now: 10)
+        activity.requestStarted(connection, now: 12)
 
-        #expect(activity.closed(connection, now: 15) == 3)
-        #expect(activity.closed(connection, now: 20) == 0)
+        #expect(activity.closed(connection, now: 15) == (idle: 3, cut: false))
+        #expect(activity.closed(connection, now: 20) == (idle: 0, cut: false))
     }
 
     private func openLoopback(port: UInt16) throws -> Int32 {
