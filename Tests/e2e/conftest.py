@@ -145,6 +145,19 @@ def daemon_in(workdir: str, log_path, extra_args=()):
         print(f"whootd output: {log_path}")
 
 
+@contextlib.contextmanager
+def daemon_configured(config_text: str, log_dir):
+    """A whootd for the block reading `config_text` as its whootd.conf; its output goes to
+    `log_dir`/whootd.log."""
+    workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
+    config = os.path.join(workdir, "whootd.conf")
+    with open(config, "w") as out:
+        out.write(config_text)
+    log_path = os.path.join(str(log_dir), "whootd.log")
+    with daemon_in(workdir, log_path, ["--config", config]) as running:
+        yield running
+
+
 @pytest.fixture
 def daemon(tmp_path):
     """A whootd started for one test, with the seeded demo/lobby, alice and bob."""

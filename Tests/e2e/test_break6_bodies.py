@@ -4,13 +4,12 @@ Every answer must be a clear status (never 2xx for an over-limit body) and the d
 must keep serving."""
 
 import asyncio
-import tempfile
 import time
 
 import pytest
 
 import rawhttps
-from conftest import daemon_in
+from conftest import daemon_configured
 from peer import connected_pair, http_request_sync
 from test_bad_input import make_offer
 
@@ -22,11 +21,8 @@ TIMEOUT_SECONDS = 5  # http_connection_timeout of this module's daemon
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory):
     """One whootd for the module, its connection timeout cut to 5 s."""
-    logs = tmp_path_factory.mktemp("break6")
-    config = logs / "whootd.conf"
-    config.write_text(f"http_connection_timeout = {TIMEOUT_SECONDS}\n")
-    workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
-    with daemon_in(workdir, logs / "whootd.log", ["--config", str(config)]) as running:
+    config = f"http_connection_timeout = {TIMEOUT_SECONDS}\n"
+    with daemon_configured(config, tmp_path_factory.mktemp("break6")) as running:
         yield running
 
 

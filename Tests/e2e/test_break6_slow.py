@@ -7,13 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
 
 import rawhttps
-from conftest import daemon_in
+from conftest import daemon_configured
 from peer import Peer, connected_pair, http_request_sync
 
 TIMEOUT_SECONDS = 5  # http_connection_timeout of this module's daemon
@@ -24,11 +23,8 @@ JUNK = 1 << 20
 
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory):
-    logs = tmp_path_factory.mktemp("break6slow")
-    config = logs / "whootd.conf"
-    config.write_text(f"http_connection_timeout = {TIMEOUT_SECONDS}\n")
-    workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
-    with daemon_in(workdir, logs / "whootd.log", ["--config", str(config)]) as running:
+    config = f"http_connection_timeout = {TIMEOUT_SECONDS}\n"
+    with daemon_configured(config, tmp_path_factory.mktemp("break6slow")) as running:
         yield running
 
 

@@ -9,13 +9,12 @@ import os
 import re
 import socket
 import sys
-import tempfile
 import time
 
 import pytest
 
 import stun
-from conftest import daemon_in
+from conftest import daemon_configured
 from peer import Peer, connected_pair, http_request_sync, new_peer_connection
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,11 +35,7 @@ SLOW_SECONDS = 6
 @pytest.fixture
 def limited(tmp_path):
     """A whootd with low limits (see LIMITS), the demo tenant seeded."""
-    workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
-    config = os.path.join(workdir, "whootd.conf")
-    with open(config, "w") as out:
-        out.write(LIMITS)
-    with daemon_in(workdir, tmp_path / "whootd.log", ["--config", config]) as running:
+    with daemon_configured(LIMITS, tmp_path) as running:
         yield running
 
 

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from conftest import REPO, daemon_in
+from conftest import REPO, daemon_configured
 from peer import connected_pair
 
 CLUSTER = os.path.join(REPO, "scripts", "pg-cluster.sh")
@@ -46,12 +46,9 @@ def pg_daemon(cluster, tmp_path):
     """whootd on a fresh database of the cluster, with the seeded demo tenant."""
     database = "whoot_e2e_" + os.urandom(4).hex()
     psql(cluster, "whoot_owner", "postgres", f"CREATE DATABASE {database}")
-    workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
-    config = os.path.join(workdir, "whootd.conf")
-    with open(config, "w") as out:
-        out.write(f'store = "{uri(cluster, "whoot_app", database)}"\n'
-                  f'store_owner = "{uri(cluster, "whoot_owner", database)}"\n')
-    with daemon_in(workdir, tmp_path / "whootd.log", ["--config", config]) as running:
+    config = (f'store = "{uri(cluster, "whoot_app", database)}"\n'
+              f'store_owner = "{uri(cluster, "whoot_owner", database)}"\n')
+    with daemon_configured(config, tmp_path) as running:
         yield running, database
 
 

@@ -6,12 +6,10 @@ import asyncio
 import csv
 import io
 import json
-import os
-import tempfile
 
 import pytest
 
-from conftest import daemon_in
+from conftest import daemon_configured
 from peer import Peer, connected_pair, http_request_sync
 
 GRACE_SECONDS = 10
@@ -21,12 +19,8 @@ LISTED = "https://voice.example.org"
 @pytest.fixture
 def configured(tmp_path):
     """whootd with a short rejoin grace and one allowed cross-origin page origin."""
-    workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
-    config = os.path.join(workdir, "whootd.conf")
-    with open(config, "w") as out:
-        out.write(f"rejoin_grace_seconds = {GRACE_SECONDS}\n"
-                  f"allowed_origins = {LISTED}/\n")
-    with daemon_in(workdir, tmp_path / "whootd.log", ["--config", config]) as running:
+    config = f"rejoin_grace_seconds = {GRACE_SECONDS}\nallowed_origins = {LISTED}/\n"
+    with daemon_configured(config, tmp_path) as running:
         yield running
 
 
