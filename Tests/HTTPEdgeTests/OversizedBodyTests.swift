@@ -30,12 +30,7 @@ import Testing
 
     @Test func aBodyBeyondTheDiscardAllowanceIsCutAndTheServerServesOn() throws {
         let calls = Counter()
-        let handler: (HTTPRequest) -> HTTPResponse = { request in
-            calls.enter()
-            defer { calls.leave() }
-            return echoHandler(request)
-        }
-        try withServer(handler: handler) { _, base in
+        try withServer(handler: countingEchoHandler(calls)) { _, base in
             // 3 MiB is not worth reading to answer 413: the server may answer at once and
             // close, so the client sees either the 413 or a reset; never a 200.
             let outcomes = try rawExchanges(

@@ -70,12 +70,7 @@ import Testing
 
     @Test func bodyLargerThanLimitIsAnswered413WithoutReachingHandler() throws {
         let calls = Counter()
-        let handler: (HTTPRequest) -> HTTPResponse = { request in
-            calls.enter()
-            defer { calls.leave() }
-            return echoHandler(request)
-        }
-        try withServer(handler: handler) { _, base in
+        try withServer(handler: countingEchoHandler(calls)) { _, base in
             let declared = try curl(
                 base + "/upload", method: "POST", body: [UInt8](repeating: 0x61, count: 1025))
             let chunked = try curl(

@@ -193,3 +193,12 @@ final class Counter: @unchecked Sendable {
 
     var peak: Int { lock.withLock { highest } }
 }
+
+/// The echo handler, counting its calls in `calls`.
+func countingEchoHandler(_ calls: Counter) -> (HTTPRequest) -> HTTPResponse {
+    { request in
+        calls.enter()
+        defer { calls.leave() }
+        return echoHandler(request)
+    }
+}
