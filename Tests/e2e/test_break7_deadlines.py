@@ -233,3 +233,65 @@ def test_slow_heads_open_across_a_certificate_reload_are_still_cut(tmp_path):
         daemon.stop()
         import shutil
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_a_leading_zero_chunk_size_dribbled_is_cut_near_the_timeout_and_counted(edge):
+    """The chunk-size line itself trickles in (RFC 9112 section 7.1 allows any number of
+    leading zeros); libmicrohttpd calls no handler until the line ends."""
+    def run():
+        with rawhttps.connect(edge.https_port) as sock:
+            sock.sendall(chunked_post_head())
+            return dribble(sock, b"0" * 200 + b"1\r\n")
+    assert_cut_and_counted(edge, "dribbled chunk-size line", run)
+
+
+def test_pipelined_responses_read_slowly_are_not_cut(edge):
+    """Forty pipelined GET / read a few KiB at a time over two timeouts: the server is
+    answering all along, so no head deadline applies."""
+    with rawhttps.connect(edge.https_port) as sock:
+        sock.sendall(rawhttps.head("GET", "/", []) * 40)
+        received, start = b"", time.monotonic()
+        sock.settimeout(5)
+        while received.count(b"HTTP/1.1 200") < 40:
+            assert time.monotonic() - start < 8 * TIMEOUT, \
+                f"{received.count(b'HTTP/1.1 200')} of 40 answers after {8 * TIMEOUT} s"
+            chunk = sock.recv(2048)
+            assert chunk, f"cut after {time.monotonic() - start:.1f} s with " \
+                          f"{received.count(b'HTTP/1.1 200')} of 40 answers read"
+            received += chunk
+            if time.monotonic() - start < 2 * TIMEOUT:
+                time.sleep(0.05)
+        print(f"{len(received)} bytes read in {time.monotonic() - start:.1f} s")
+
+
+def test_a_whip_join_succeeds_while_dribblers_are_cut(edge):
+    import asyncio
+    from peer import Peer
+    edge.add_member("demo", "lobby", "erin")
+    stop = threading.Event()
+
+    def dribbler():
+        while not stop.is_set():
+            try:
+                with rawhttps.connect(edge.https_port) as sock:
+                    dribble(sock, b"GET /" + b"w" * 100, limit=2 * TIMEOUT, gap=0.3)
+            except OSError:
+                pass
+    threads = [threading.Thread(target=dribbler) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+
+    async def join():
+        await asyncio.sleep(TIMEOUT - 0.5)  # the first cuts land during the join
+        peer = Peer(edge.base_url, edge.token("demo", "lobby", "erin"), tone_hz=440)
+        await peer.connect(timeout=20)
+        assert peer.connected, "the WHIP join did not connect"
+        await asyncio.sleep(TIMEOUT)
+        assert peer.connected, "the session dropped while dribblers were cut"
+        await peer.close()
+    try:
+        asyncio.run(join())
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=2 * TIMEOUT + 5)
