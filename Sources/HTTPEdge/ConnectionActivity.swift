@@ -1,20 +1,23 @@
 import Foundation
 
 /// What the server knows of each open connection: when it last made progress it saw, and
-/// since when it has been waiting for a complete request head.
+/// since when it has owed the server input: a request head (from the moment it opened or
+/// its previous request finished), then the body (from the moment the head was complete).
 ///
-/// libmicrohttpd's own timeout restarts with every byte, so a client sending its request
-/// line and headers a byte at a time would hold a connection forever; `cutStalled` closes
-/// a connection whose head has not arrived within the timeout (the body has its own
-/// deadline in the access handler). libmicrohttpd gives no reason on close; a connection
-/// cut here, or idle for at least the timeout, counts as a timeout.
+/// libmicrohttpd's own timeout restarts with every byte, so a client sending its head, a
+/// chunk-size line or a trailer a byte at a time would hold a connection forever;
+/// `cutStalled` closes a connection that has owed its head, or its body, for longer than the
+/// timeout. While the handler runs and the answer goes out, nothing is owed.
+/// libmicrohttpd gives no reason on close; a connection cut here, or idle for at least the
+/// timeout, counts as a timeout.
 /// Used from libmicrohttpd's threads and the server's sweeper, hence the lock.
 final class ConnectionActivity: @unchecked Sendable {
     private struct Entry {
         /// Monotonic seconds of the last progress seen (opened, request head complete).
         var lastSeen: Double
-        /// Since when the connection waits for a request head; nil while one is handled.
-        var awaitingSince: Double?
+        /// Since when the connection owes a request head or body; nil while a complete
+        /// request is handled and answered.
+        var owingSince: Double?
         /// The connection's socket, -1 if unknown.
         var socket: Int32
         /// True once `cutStalled` shut the socket down.
@@ -27,22 +30,27 @@ final class ConnectionActivity: @unchecked Sendable {
     /// Records a new connection; returns how many connections are open.
     func opened(_ connection: OpaquePointer, socket: Int32, now: Double) -> Int {
         lock.withLock {
-            entries[connection] = Entry(lastSeen: now, awaitingSince: now, socket: socket)
+            entries[connection] = Entry(lastSeen: now, owingSince: now, socket: socket)
             return entries.count
         }
     }
 
-    /// The head of a request arrived: the connection is busy until `requestFinished`.
+    /// The head of a request arrived: its body must come within the timeout from now.
     func requestStarted(_ connection: OpaquePointer, now: Double) {
         lock.withLock {
             entries[connection]?.lastSeen = now
-            entries[connection]?.awaitingSince = nil
+            entries[connection]?.owingSince = now
         }
+    }
+
+    /// The whole body arrived: the connection owes nothing until `requestFinished`.
+    func bodyReceived(_ connection: OpaquePointer) {
+        lock.withLock { entries[connection]?.owingSince = nil }
     }
 
     /// A request was answered (or aborted): the next head must come within the timeout.
     func requestFinished(_ connection: OpaquePointer, now: Double) {
-        lock.withLock { entries[connection]?.awaitingSince = now }
+        lock.withLock { entries[connection]?.owingSince = now }
     }
 
     /// Forgets `connection`; returns its idle time in seconds and whether it was cut.
@@ -53,9 +61,9 @@ final class ConnectionActivity: @unchecked Sendable {
         }
     }
 
-    /// Shuts down the socket of every connection that has waited more than `timeout`
-    /// seconds for a request head; libmicrohttpd then sees the end of the stream and
-    /// closes it. Returns how many were cut.
+    /// Shuts down the socket of every connection that has owed a head or a body for more
+    /// than `timeout` seconds; libmicrohttpd then sees the end of the stream and closes
+    /// it. Returns how many were cut.
     ///
     /// The shutdown happens under the lock, and libmicrohttpd reports a connection closed
     /// (`closed`, which takes the lock) before it closes the socket, so the number shut
@@ -65,7 +73,7 @@ final class ConnectionActivity: @unchecked Sendable {
         lock.withLock {
             var cut = 0
             for (connection, entry) in entries where !entry.cut && entry.socket >= 0 {
-                guard let since = entry.awaitingSince, now - since > timeout else { continue }
+                guard let since = entry.owingSince, now - since > timeout else { continue }
                 _ = shutdown(entry.socket, Int32(SHUT_RDWR))
                 entries[connection]?.cut = true
                 cut += 1

@@ -16,14 +16,14 @@ enum MHDCallbacks {
             context.activity.requestStarted(connection, now: ConnectionActivity.now())
             let state = RequestState(requestID: RequestState.makeRequestID())
             slot.pointee = Unmanaged.passRetained(state).toOpaque()
-            if let problem = framingProblem(connection) {
-                // Read as libmicrohttpd frames it (first length) and dropped, so the 400
-                // reaches a client that writes before it reads; then the connection closes.
-                var refusal = HTTPResponse.error(400, problem)
+            if let problem = FramingProblem.check(headerFields(connection)) {
+                var refusal = HTTPResponse.error(problem.status, problem.message)
                 refusal.headers.append(("Connection", "close"))
                 state.refusal = refusal
                 let tooMuch = RequestState.discardAllowance
-                if declaredLength(connection, exceeds: tooMuch) || expectsContinue(connection) {
+                if !problem.readBodyFirst || declaredLength(connection, exceeds: tooMuch)
+                    || expectsContinue(connection)
+                {
                     return ResponseWriter.send(refusal, state, connection)
                 }
                 return .YES
@@ -60,6 +60,7 @@ enum MHDCallbacks {
             let keep = state.receive(uploadData, count: count, limit: context.maxBodyBytes)
             return keep ? .YES : .NO
         }
+        context.activity.bodyReceived(connection)
         if let refusal = state.refusal {
             return ResponseWriter.send(refusal, state, connection)
         }
@@ -151,21 +152,16 @@ enum MHDCallbacks {
         return !text.isEmpty && text.allSatisfy(\.isNumber)
     }
 
-    /// Why the request's body cannot be framed safely, or nil: more than one
-    /// `Content-Length`, or one beside `Transfer-Encoding` (RFC 9112 section 6.3). A proxy
-    /// in front could frame such a request differently and smuggle a second one past it.
-    private static func framingProblem(_ connection: OpaquePointer) -> String? {
-        let counter = ValueCollector(lowerCaseKeys: true, counting: true)
-        withExtendedLifetime(counter) {
-            let cls = Unmanaged.passUnretained(counter).toOpaque()
+    /// The request's header fields in the order they came, names as sent.
+    private static func headerFields(
+        _ connection: OpaquePointer
+    ) -> [(name: String, value: String)] {
+        let collector = ValueCollector(lowerCaseKeys: false)
+        withExtendedLifetime(collector) {
+            let cls = Unmanaged.passUnretained(collector).toOpaque()
             _ = MHD_get_connection_values(connection, .HEADER_KIND, collectOne, cls)
         }
-        let lengths = counter.counts["content-length", default: 0]
-        if lengths > 1 { return "more than one Content-Length header" }
-        if lengths == 1, counter.counts["transfer-encoding", default: 0] > 0 {
-            return "both Content-Length and Transfer-Encoding headers"
-        }
-        return nil
+        return collector.fields
     }
 
     /// True if the client sent `Expect: 100-continue` and waits before sending its body.
@@ -185,22 +181,17 @@ enum MHDCallbacks {
 /// Gathers the pairs `MHD_get_connection_values` reports.
 private final class ValueCollector {
     let lowerCaseKeys: Bool
-    let counting: Bool
     var values: [String: String] = [:]
-    /// How often each (lower-cased) name appeared, when `counting`.
-    var counts: [String: Int] = [:]
+    /// Every pair in the order reported, names unchanged.
+    var fields: [(name: String, value: String)] = []
 
-    init(lowerCaseKeys: Bool, counting: Bool = false) {
+    init(lowerCaseKeys: Bool) {
         self.lowerCaseKeys = lowerCaseKeys
-        self.counting = counting
     }
 
     /// Headers repeat by joining with ", "; query arguments repeat by replacing.
     func add(_ key: String, _ value: String) {
-        if counting {
-            counts[key.lowercased(), default: 0] += 1
-            return
-        }
+        fields.append((key, value))
         guard lowerCaseKeys else {
             values[key] = value
             return

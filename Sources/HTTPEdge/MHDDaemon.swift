@@ -136,6 +136,9 @@ final class MHDDaemon: @unchecked Sendable {
             item(.HTTPS_MEM_CERT, 0, UnsafeMutableRawPointer(certificate)),
             item(.HTTPS_MEM_KEY, 0, UnsafeMutableRawPointer(key)),
             item(.HTTPS_PRIORITIES, 0, UnsafeMutableRawPointer(priorities)),
+            // Strict parsing: 400 for whitespace in a header name (RFC 9112 section 5.1),
+            // for spaces in the request target and for HTTP/1.1 without Host.
+            item(.STRICT_FOR_CLIENT, 1),
         ]
     }
 

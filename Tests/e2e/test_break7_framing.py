@@ -96,10 +96,13 @@ def test_an_obs_folded_content_length_is_refused(daemon):
 
 
 def test_a_transfer_encoding_folded_into_another_header_does_not_frame_the_body(daemon):
-    """Unfolded, the line is part of X-Pad; the body is framed by its Content-Length
-    ("hello"), and the request behind it is a pipelined one."""
+    """RFC 9112 section 5.2 allows either answer to obs-fold. Unfolded, the line is part of
+    X-Pad; the body is framed by its Content-Length ("hello"), and the request behind it
+    is a pipelined one (401, 200). Refused, it is 400 and the connection closes. whootd
+    refuses: libmicrohttpd 0.9.75 unfolds into the field name."""
     data = rawhttps.head("POST", "/v1/reviews", [("Content-Length", "5")]).replace(
         b"\r\n\r\n", b"\r\nX-Pad: x\r\n Transfer-Encoding: chunked\r\n\r\n")
     got = answers(daemon.https_port, data + b"hello" + SMUGGLED)
     print(f"Transfer-Encoding folded into X-Pad: {got}")
-    assert got[:2] == [401, 200], f"want 401 for the POST, 200 for the next: {got}"
+    assert got[:2] in ([401, 200], [400, rawhttps.CLOSED]), \
+        f"want 401 for the POST and 200 for the next, or 400 and close: {got}"

@@ -3,9 +3,9 @@ import Testing
 
 @testable import HTTPEdge
 
-/// A request head must arrive within the connection timeout, however it is paced:
-/// libmicrohttpd's own timeout restarts with every byte.
-@Suite struct StalledHeadTests {
+/// A request head, and then its body, must each arrive within the connection timeout,
+/// however they are paced: libmicrohttpd's own timeout restarts with every byte.
+@Suite struct StalledRequestTests {
     @Test func aConnectionWaitingTooLongForItsHeadIsShutDownAndCountedAsCut() throws {
         let (ours, peer) = try socketPair()
         defer { close(ours); close(peer) }
@@ -21,6 +21,19 @@ import Testing
         #expect(activity.closed(connection, now: 15.2).cut)
     }
 
+    @Test func aBodyOwedPastTheTimeoutFromItsHeadIsCut() throws {
+        let (ours, peer) = try socketPair()
+        defer { close(ours); close(peer) }
+        let activity = ConnectionActivity()
+        let connection = OpaquePointer(bitPattern: 0x4000)!
+        _ = activity.opened(connection, socket: ours, now: 10)
+        activity.requestStarted(connection, now: 14)
+
+        #expect(activity.cutStalled(now: 18.9, timeout: 5) == 0, "a fresh deadline for the body")
+        #expect(activity.cutStalled(now: 19.1, timeout: 5) == 1)
+        #expect(readable(peer) == 0)
+    }
+
     @Test func aRequestBeingHandledIsNotCutAndTheNextHeadGetsAFreshTimeout() throws {
         let (ours, peer) = try socketPair()
         defer { close(ours); close(peer) }
@@ -28,6 +41,7 @@ import Testing
         let connection = OpaquePointer(bitPattern: 0x3000)!
         _ = activity.opened(connection, socket: ours, now: 10)
         activity.requestStarted(connection, now: 11)
+        activity.bodyReceived(connection)
 
         #expect(activity.cutStalled(now: 100, timeout: 5) == 0)
         activity.requestFinished(connection, now: 100)
