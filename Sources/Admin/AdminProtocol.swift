@@ -34,13 +34,18 @@ public struct AdminRequest: Sendable {
     public let peer: PeerCredentials
     /// A fresh id for this request, written to its audit events.
     public let requestID: String
+    /// The admin connection the request came on, unique for the server's life; 0 when it
+    /// came on none (tests).
+    public let connection: UInt64
 
     /// The actor for audit: the peer's local uid.
     public var actor: Actor { .localUser(peer.uid, requestID: requestID) }
 
     /// Parses a request line. Unknown top-level fields are refused, so a typo is not
     /// silently ignored.
-    init(line: [UInt8], peer: PeerCredentials, requestID: String) throws {
+    init(line: [UInt8], peer: PeerCredentials, requestID: String, connection: UInt64 = 0)
+        throws
+    {
         guard case .object(let object) = try JSONValue.parse(line) else {
             throw AdminError.badRequest("request must be a JSON object")
         }
@@ -59,6 +64,7 @@ public struct AdminRequest: Sendable {
         self.command = command
         self.peer = peer
         self.requestID = requestID
+        self.connection = connection
     }
 
     /// Refuses arguments outside `names`.

@@ -20,8 +20,8 @@ public final class AdminServer {
         public var maxLineBytes: Int
         /// Connections served at once; more are answered with an error and closed.
         public var maxConnections: Int
-        /// A connection that sends nothing for this long is closed, so idle clients
-        /// cannot hold every connection slot (seconds).
+        /// A connection that sends nothing, or reads none of its answers, for this long is
+        /// closed, so idle or stuck clients cannot hold every connection slot (seconds).
         public var idleTimeoutSeconds: Int
 
         public init(
@@ -45,6 +45,8 @@ public final class AdminServer {
     private let lock = NSLock()
     private var handlers: [String: Handler] = [:]
     private var connections: Set<Int32> = []
+    private var lastConnectionID: UInt64 = 0
+    private var closeHandlers: [@Sendable (UInt64) -> Void] = []
     private var listener: Int32 = -1
     private var wakePipe: (read: Int32, write: Int32) = (-1, -1)
     private var acceptThread: Thread?
@@ -64,6 +66,14 @@ public final class AdminServer {
     public func register(_ command: String, handler: @escaping Handler) {
         lock.lock()
         handlers[command] = handler
+        lock.unlock()
+    }
+
+    /// Adds a handler called with a connection's id (`AdminRequest.connection`) after the
+    /// connection closed, on its thread; for state a connection holds between requests.
+    public func onConnectionClosed(_ handler: @escaping @Sendable (UInt64) -> Void) {
+        lock.lock()
+        closeHandlers.append(handler)
         lock.unlock()
     }
 
@@ -156,21 +166,30 @@ public final class AdminServer {
         lock.lock()
         let full = connections.count >= configuration.maxConnections
         if !full { connections.insert(fd) }
+        lastConnectionID += 1
+        let id = lastConnectionID
         lock.unlock()
         guard !full else {
             refuse(fd, AdminError.badRequest("too many admin connections; try again"))
             return
         }
 
+        // Reading waits at most the idle timeout for a request, and writing at most as
+        // long for room in a client's buffer: a client that never reads its answers is
+        // closed too.
         var timeout = timeval(tv_sec: configuration.idleTimeoutSeconds, tv_usec: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout,
-                       socklen_t(MemoryLayout<timeval>.size))
+        for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+            _ = setsockopt(fd, SOL_SOCKET, option, &timeout,
+                           socklen_t(MemoryLayout<timeval>.size))
+        }
         let thread = Thread { [self] in
-            serve(fd, peer: peer)
+            serve(fd, peer: peer, connection: id)
             lock.lock()
             connections.remove(fd)
+            let handlers = closeHandlers
             lock.unlock()
             close(fd)
+            for handler in handlers { handler(id) }
         }
         thread.name = "whoot-admin-conn"
         thread.start()
@@ -181,7 +200,7 @@ public final class AdminServer {
         close(fd)
     }
 
-    private func serve(_ fd: Int32, peer: PeerCredentials) {
+    private func serve(_ fd: Int32, peer: PeerCredentials, connection: UInt64) {
         var reader = LineReader(limit: configuration.maxLineBytes)
         while true {
             guard let bytes = try? Posix.receive(fd), !bytes.isEmpty else { return }
@@ -190,7 +209,7 @@ public final class AdminServer {
                 switch event {
                 case .line(let line):
                     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                    response = respond(to: line, peer: peer)
+                    response = respond(to: line, peer: peer, connection: connection)
                 case .tooLong:
                     let limit = configuration.maxLineBytes
                     response = AdminResponse.failure(
@@ -203,11 +222,12 @@ public final class AdminServer {
     }
 
     /// Parses and runs one request line; always returns one response line.
-    func respond(to line: [UInt8], peer: PeerCredentials) -> [UInt8] {
+    func respond(to line: [UInt8], peer: PeerCredentials, connection: UInt64 = 0) -> [UInt8] {
         let requestID = "adm-" + Hex.encode(SecureRandom.bytes(6))
         let request: AdminRequest
         do {
-            request = try AdminRequest(line: line, peer: peer, requestID: requestID)
+            request = try AdminRequest(
+                line: line, peer: peer, requestID: requestID, connection: connection)
         } catch {
             return AdminResponse.failure(id: Self.salvageID(line), error: error)
         }

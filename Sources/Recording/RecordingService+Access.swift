@@ -39,6 +39,25 @@ extension RecordingService {
         return (record, contents.plaintext)
     }
 
+    /// True while the recording's row (and with it its wrapped key) exists. Not audited: a
+    /// caller holding part of an export asks before handing out more of it, so a recording
+    /// deleted by hand or by retention is not served on.
+    public func exists(tenant: TenantID, recording id: Int64) throws -> Bool {
+        try store.read { try $0.recording(TenantScope(tenant), id: id) } != nil
+    }
+
+    /// An upper bound of the size of the recording's exports (its WAV, the larger), in
+    /// bytes, from its stored duration; nil while it records or when it is unknown. Not
+    /// audited: it lets a caller hold room for a large export before making it.
+    public func exportBytesBound(tenant: TenantID, recording id: Int64) throws -> Int? {
+        guard let record = try store.read({ try $0.recording(TenantScope(tenant), id: id) }),
+            record.complete, let duration = record.durationMs, duration >= 0
+        else { return nil }
+        // 96,000 bytes a second (mono 48 kHz 16-bit), with room for speakers placed a
+        // little past the stored duration.
+        return Int((duration + duration / 10 + 2_000) * 96) + 44
+    }
+
     /// The recording mixed down to one mono 48 kHz 16-bit WAV.
     public func exportWAV(_ principal: Principal, recording id: Int64) throws
         -> (record: RecordingRecord, wav: [UInt8])

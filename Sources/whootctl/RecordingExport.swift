@@ -4,20 +4,54 @@ import Foundation
 /// `whootctl recording export`: the daemon decrypts and sends the audio; whootctl writes it
 /// to `--out` with mode 0600 (a recording is as private as its source) and prints the size.
 enum RecordingExport {
-    static func run(_ client: AdminClient, _ args: [String: JSONValue]) throws -> Int32 {
+    /// Writes the export to a private temporary file beside `--out` and renames it into
+    /// place once whole, so a failed export leaves no file and does not clobber one.
+    static func run(_ client: AdminClient, _ args: [String: JSONValue], json: Bool) throws
+        -> Int32
+    {
         var args = args
         guard case .string(let out)? = args.removeValue(forKey: "out") else {
             throw UsageError(message: "missing --out")
         }
+        let partial = out + ".part-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         guard FileManager.default.createFile(
-            atPath: out, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let handle = FileHandle(forWritingAtPath: out)
+            atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let handle = FileHandle(forWritingAtPath: partial)
         else {
-            standardError("whootctl: cannot write \(out)")
+            standardError("whootctl: cannot write \(partial)")
             return 1
         }
-        defer { try? handle.close() }
-        // A large export comes in pieces, each asked for with the token of the one before.
+        let fetched: (bytes: Int, pieces: Int)?
+        do {
+            defer { try? handle.close() }
+            fetched = try fetch(client, args, into: handle)
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        guard let fetched, rename(partial, out) == 0 else {
+            if fetched != nil { standardError("whootctl: cannot write \(out)") }
+            try? FileManager.default.removeItem(atPath: partial)
+            return 1
+        }
+        if json {
+            let summary: JSONValue = [
+                "out": .string(out), "bytes": .int(Int64(fetched.bytes)),
+                "pieces": .int(Int64(fetched.pieces)),
+            ]
+            print(summary.description)
+        } else {
+            print("\(out): \(fetched.bytes) bytes"
+                + (fetched.pieces > 1 ? " in \(fetched.pieces) pieces" : ""))
+        }
+        return 0
+    }
+
+    /// Fetches every piece into `handle`; nil (after saying why) when they do not add up.
+    /// A large export comes in pieces, each asked for with the token of the one before.
+    private static func fetch(
+        _ client: AdminClient, _ args: [String: JSONValue], into handle: FileHandle
+    ) throws -> (bytes: Int, pieces: Int)? {
         var request = args
         var written = 0
         var pieces = 0
@@ -28,8 +62,7 @@ enum RecordingExport {
                 let total = result["bytes"]?.intValue, offset == Int64(written)
             else {
                 standardError("whootctl: the daemon sent no audio, or a piece out of order")
-                try? FileManager.default.removeItem(atPath: out)
-                return 1
+                return nil
             }
             handle.write(Data(bytes))
             written += bytes.count
@@ -37,16 +70,13 @@ enum RecordingExport {
             guard let next = result["next"]?.stringValue else {
                 guard written == Int(total) else {
                     standardError("whootctl: got \(written) of \(total) bytes")
-                    try? FileManager.default.removeItem(atPath: out)
-                    return 1
+                    return nil
                 }
-                break
+                return (written, pieces)
             }
             request = ["continue": .string(next)]
             if let chunk = args["chunk_bytes"] { request["chunk_bytes"] = chunk }
         }
-        print("\(out): \(written) bytes" + (pieces > 1 ? " in \(pieces) pieces" : ""))
-        return 0
     }
 
     /// Base64url without padding, as the daemon sends it.

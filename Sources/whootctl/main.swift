@@ -131,7 +131,9 @@ func run() -> Int32 {
     do {
         if let status = try AuditCommands.run(spec, args, invocation) { return status }
         let client = try AdminClient(socketPath: invocation.socket)
-        if spec.command == "recording.export" { return try RecordingExport.run(client, args) }
+        if spec.command == "recording.export" {
+            return try RecordingExport.run(client, args, json: invocation.json)
+        }
         let result = try client.call(spec.command, args)
         Output.print(result, for: spec, json: invocation.json)
         return 0

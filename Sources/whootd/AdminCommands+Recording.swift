@@ -17,26 +17,67 @@ extension AdminCommands {
     static let minAdminChunkBytes = 65_536
     static let pendingExports = PendingExports()
 
-    /// Decrypts and mixes the recording the request names (audited by the service).
-    private static func export(
-        _ request: AdminRequest, control: ControlPlane, service: RecordingService
-    ) throws -> (format: String, bytes: [UInt8]) {
+    /// Decrypts and mixes the recording the request names (audited by the service). An
+    /// export that may not fit in one piece first takes a place among the pending exports,
+    /// so an export refused for want of room is not audited; one that surely fits (by its
+    /// stored duration) needs none and is served while the places are full.
+    private static func startExport(
+        _ request: AdminRequest, chunkBytes: Int, control: ControlPlane,
+        service: RecordingService
+    ) throws -> PendingExports.Chunk {
         let tenant = try control.tenantID(slug: request.string("tenant"))
         let principal = RecordingService.Principal.admin(tenant: tenant, actor: request.actor)
         guard let id = try request.optionalInt("recording") else {
             throw ControlError.badRequest("missing recording")
         }
         let format = try request.optionalString("format") ?? "wav"
-        switch format {
-        case "wav": return (format, try service.exportWAV(principal, recording: id).wav)
-        case "ogg": return (format, try service.exportOgg(principal, recording: id).ogg)
-        default: throw ControlError.badRequest("format must be wav or ogg")
+        guard format == "wav" || format == "ogg" else {
+            throw ControlError.badRequest("format must be wav or ogg")
         }
+        let fits = try service.exportBytesBound(tenant: tenant, recording: id)
+            .map { $0 <= chunkBytes } ?? false
+        let reserve = {
+            try pendingExports.reserve(
+                source: .init(tenant: tenant.rawValue, recording: id), uid: request.peer.uid,
+                connection: request.connection, now: monotonicMillis())
+        }
+        let early = fits ? nil : try reserve()
+        let bytes: [UInt8]
+        do {
+            bytes = format == "wav"
+                ? try service.exportWAV(principal, recording: id).wav
+                : try service.exportOgg(principal, recording: id).ogg
+        } catch {
+            if let early { pendingExports.cancel(early) }
+            throw error
+        }
+        guard let place = try early ?? (bytes.count > chunkBytes ? reserve() : nil) else {
+            return PendingExports.Chunk(whole: bytes, format: format)
+        }
+        return try pendingExports.fill(
+            place, bytes: bytes, format: format, chunkBytes: chunkBytes, now: monotonicMillis())
+    }
+
+    /// The next piece of an export this connection holds, unless its recording is gone.
+    private static func continueExport(
+        _ token: String, _ request: AdminRequest, chunkBytes: Int, service: RecordingService
+    ) throws -> PendingExports.Chunk {
+        if let source = pendingExports.source(of: token, connection: request.connection),
+           try !service.exists(tenant: TenantID(source.tenant), recording: source.recording)
+        {
+            pendingExports.forget(token)
+            throw ControlError.notFound(
+                "recording \(source.recording) was deleted during the export")
+        }
+        return try pendingExports.next(
+            token, uid: request.peer.uid, connection: request.connection,
+            chunkBytes: chunkBytes, now: monotonicMillis())
     }
 
     static func registerRecording(
         on admin: AdminServer, control: ControlPlane, service: RecordingService
     ) {
+        admin.onConnectionClosed { pendingExports.connectionClosed($0) }
         admin.register("recording.list") { request in
             try request.allowOnly(["tenant", "channel"])
             let tenant = try control.tenantID(slug: request.string("tenant"))
@@ -55,17 +96,14 @@ extension AdminCommands {
                 throw ControlError.badRequest(
                     "chunk_bytes must be \(minAdminChunkBytes) to \(maxAdminChunkBytes)")
             }
-            let uid = request.peer.uid
             let chunk: PendingExports.Chunk
             do {
                 if let token = try request.optionalString("continue") {
-                    chunk = try pendingExports.next(
-                        token, uid: uid, chunkBytes: chunkBytes, now: monotonicMillis())
+                    chunk = try continueExport(
+                        token, request, chunkBytes: chunkBytes, service: service)
                 } else {
-                    let (format, bytes) = try export(request, control: control, service: service)
-                    chunk = try pendingExports.start(
-                        bytes, format: format, uid: uid, chunkBytes: chunkBytes,
-                        now: monotonicMillis())
+                    chunk = try startExport(
+                        request, chunkBytes: chunkBytes, control: control, service: service)
                 }
             } catch let error as PendingExportError {
                 throw ControlError.badRequest(error.description)

@@ -116,7 +116,8 @@ final class Daemon {
 
         let admin = AdminServer(
             configuration: AdminServer.Configuration(
-                socketPath: options.adminSocket, adminGroup: options.adminGroup),
+                socketPath: options.adminSocket, adminGroup: options.adminGroup,
+                idleTimeoutSeconds: options.adminIdleTimeoutSeconds),
             control: control)
         AdminCommands.register(on: admin, relay: relay)
         AdminCommands.registerRecording(on: admin, control: control, service: recording.service)

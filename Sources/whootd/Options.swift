@@ -26,6 +26,9 @@ struct Options {
     var httpMaxConnections = 1000
     var httpConnectionTimeoutSeconds = 30
     var httpMaxConnectionsPerIP = 100
+    /// How long an admin-socket connection may send nothing, or read none of its
+    /// answers, before it is closed (seconds).
+    var adminIdleTimeoutSeconds = 60
     /// Caps on live and still-connecting media sessions.
     var admission = AdmissionLimits()
     var configFile: String? = nil
@@ -187,6 +190,8 @@ struct Options {
             httpMaxConnections = try Self.number(value, key, in: 1...100_000)
         case "http_connection_timeout":
             httpConnectionTimeoutSeconds = try Self.number(value, key, in: 1...3600)
+        case "admin_idle_timeout":
+            adminIdleTimeoutSeconds = try Self.number(value, key, in: 1...3600)
         case "http_max_connections_per_ip":
             httpMaxConnectionsPerIP = try Self.number(value, key, in: 1...100_000)
         case "max_sessions_per_tenant":
