@@ -117,3 +117,25 @@ def chunked(body: bytes, size: int = 16384) -> bytes:
         piece = body[start:start + size]
         out += f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
     return out + b"0\r\n\r\n"
+
+
+def dribble(sock, data: bytes, gap: float, limit: float):
+    """Sends `data` a byte every `gap` s; returns the seconds until the server closed or
+    reset the connection, or None if it was still open after `limit` s."""
+    start = time.monotonic()
+    for byte in data:
+        if time.monotonic() - start > limit:
+            return None
+        try:
+            sock.sendall(bytes([byte]))
+        except OSError:
+            return time.monotonic() - start
+        sock.settimeout(gap)
+        try:
+            if not sock.recv(65536):
+                return time.monotonic() - start
+        except (TimeoutError, socket.timeout, ssl.SSLWantReadError):
+            pass
+        except OSError:
+            return time.monotonic() - start
+    return None

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import rawhttps
-from conftest import Daemon, daemon_in
+from conftest import Daemon, daemon_configured
 from test_floods import limit_hits, metrics
 from test_service import self_signed, served_certificate_cn
 
@@ -26,34 +26,13 @@ LIMIT = "http_connection_timeout"
 
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory):
-    logs = tmp_path_factory.mktemp("break7")
-    config = logs / "whootd.conf"
-    config.write_text(f"http_connection_timeout = {TIMEOUT}\n")
-    workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
-    with daemon_in(workdir, logs / "whootd.log", ["--config", str(config)]) as running:
+    config = f"http_connection_timeout = {TIMEOUT}\n"
+    with daemon_configured(config, tmp_path_factory.mktemp("break7")) as running:
         yield running
 
 
 def dribble(sock, data: bytes, limit: float = TIMEOUT + SLACK, gap: float = GAP):
-    """Sends `data` a byte every `gap` s; returns the seconds until the server closed or
-    reset the connection, or None if it was still open after `limit` s."""
-    start = time.monotonic()
-    for byte in data:
-        if time.monotonic() - start > limit:
-            return None
-        try:
-            sock.sendall(bytes([byte]))
-        except OSError:
-            return time.monotonic() - start
-        sock.settimeout(gap)
-        try:
-            if not sock.recv(65536):
-                return time.monotonic() - start
-        except (TimeoutError, socket.timeout, ssl.SSLWantReadError):
-            pass
-        except OSError:
-            return time.monotonic() - start
-    return None
+    return rawhttps.dribble(sock, data, gap=gap, limit=limit)
 
 
 def client_hello() -> bytes:
