@@ -135,12 +135,36 @@ extension ControlPlane {
     public func confirmMFA(_ caller: Caller, code: Secret<String>, now: Int64) throws
         -> [Secret<String>]
     {
-        let (tenant, member, scope) = (caller.tenant, caller.member, caller.scope)
+        let (tenant, member) = (caller.tenant, caller.member)
         try mfa.checkThrottle(tenant, member, now: now)
         let codes = RecoveryCodes.generate()
         let hashes = try codes.map { try mfa.recoveryHash(RecoveryCodes.normalize($0)!) }
 
-        let accepted = try store.write { transaction -> Bool in
+        // Only a wrong code counts against the member: anything refused otherwise (no
+        // enrolment waiting, a malformed code) gives the try back.
+        let accepted: Bool
+        do {
+            accepted = try confirmEnrolment(caller, code: code, recoveryHashes: hashes, now: now)
+        } catch {
+            mfa.giveBack(tenant, member, now: now)
+            throw error
+        }
+        guard accepted else {
+            try failedSecondFactor(
+                tenant: tenant, member: member, actor: caller.actor, method: "totp",
+                stage: "confirm", now: now)
+        }
+        mfa.succeeded(tenant, member)
+        return codes.map(Secret.init)
+    }
+
+    /// Confirms the caller's waiting enrolment if `code` is right, in one transaction with
+    /// its recovery codes and audit event; false for a wrong code.
+    private func confirmEnrolment(
+        _ caller: Caller, code: Secret<String>, recoveryHashes hashes: [[UInt8]], now: Int64
+    ) throws -> Bool {
+        let (tenant, member, scope) = (caller.tenant, caller.member, caller.scope)
+        return try store.write { transaction -> Bool in
             guard let record = try transaction.mfaSecret(scope, member: member),
                 record.confirmedAtMs == nil
             else {
@@ -161,13 +185,6 @@ extension ControlPlane {
                 target: "member:\(member.rawValue)", at: now)
             return true
         }
-        guard accepted else {
-            try failedSecondFactor(
-                tenant: tenant, member: member, actor: caller.actor, method: "totp",
-                stage: "confirm", now: now)
-        }
-        mfa.succeeded(tenant, member)
-        return codes.map(Secret.init)
     }
 
     /// An admin resets a member's MFA: the enrolment and recovery codes are deleted and the
@@ -216,13 +233,12 @@ extension ControlPlane {
             periodSeconds: record.periodSeconds)
     }
 
-    /// Counts a wrong second factor against the member, audits it as `mfa.failure`, and
-    /// throws `.unauthorized`.
+    /// Audits a wrong second factor as `mfa.failure` (`checkThrottle` counted it already)
+    /// and throws `.unauthorized`.
     func failedSecondFactor(
         tenant: TenantID, member: MemberID, actor: Actor, method: String, stage: String,
         now: Int64
     ) throws -> Never {
-        mfa.failed(tenant, member, now: now)
         try store.write { transaction in
             try audit(
                 transaction, TenantScope(tenant), actor, .mfaFailure,

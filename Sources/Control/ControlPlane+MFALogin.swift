@@ -74,22 +74,24 @@ extension ControlPlane {
         else { throw refused }
         let (tenant, scope) = (member.tenant, TenantScope(member.tenant))
         let actor = Actor(.member(tenant, member.id), ip: ip, requestID: requestID)
+        let method = code == nil ? "recovery_code" : "totp"
+        let totp = try self.totp(secret, tenant: tenant)
+        // A malformed code is a typing error, answered before the throttle counts a try.
+        if let code, !totp.isWellFormed(code.reveal) {
+            throw ControlError.badRequest("code must be \(totp.digits) digits")
+        }
+        let normalized = recoveryCode.flatMap { RecoveryCodes.normalize($0.reveal) }
+        if code == nil, recoveryCode != nil, normalized == nil {
+            throw ControlError.badRequest("recovery code must look like xxxxx-xxxxx")
+        }
         try mfa.checkThrottle(tenant, member.id, now: now)
 
-        let method = code == nil ? "recovery_code" : "totp"
         var step: Int64? = nil
         var recoveryHash: [UInt8] = []
         if let code {
-            let totp = try self.totp(secret, tenant: tenant)
-            guard totp.isWellFormed(code.reveal) else {
-                throw ControlError.badRequest("code must be \(totp.digits) digits")
-            }
             step = totp.verify(
                 code.reveal, at: now, lastUsedStep: secret.lastStep, skew: Self.totpSkewSteps)
-        } else if let recoveryCode {
-            guard let normalized = RecoveryCodes.normalize(recoveryCode.reveal) else {
-                throw ControlError.badRequest("recovery code must look like xxxxx-xxxxx")
-            }
+        } else if let normalized {
             recoveryHash = try mfa.recoveryHash(normalized)
         }
 

@@ -30,6 +30,21 @@ struct LoginThrottle {
         if failures.count > 100_000 { prune(now: now) }
     }
 
+    /// Counts an attempt as a failure before it is checked, unless `key` is blocked (then
+    /// the seconds to wait). Attempts checked side by side thus cannot all pass the limit;
+    /// one that succeeds gives its count back (`giveBack`) or resets the key.
+    mutating func take(_ key: String, now: Int64) -> Int? {
+        if let wait = retryAfter(key, now: now) { return wait }
+        recordFailure(key, now: now)
+        return nil
+    }
+
+    /// Undoes one `take` of the current window.
+    mutating func giveBack(_ key: String, now: Int64) {
+        guard let entry = failures[key], now - entry.windowStartMs < windowMs else { return }
+        failures[key] = entry.count > 1 ? (entry.count - 1, entry.windowStartMs) : nil
+    }
+
     mutating func reset(_ key: String) { failures[key] = nil }
 
     /// Forgets windows that have ended, so memory stays bounded.

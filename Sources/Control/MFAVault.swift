@@ -63,10 +63,12 @@ final class MFAVault {
         "\(tenant.rawValue)/\(member.rawValue)"
     }
 
-    /// Throws `.tooManyRequests` while the member is blocked.
+    /// Throws `.tooManyRequests` while the member is blocked; otherwise counts the attempt
+    /// as failed until `succeeded` says otherwise, so codes tried side by side cannot all
+    /// pass the limit.
     func checkThrottle(_ tenant: TenantID, _ member: MemberID, now: Int64) throws {
         lock.lock()
-        let seconds = throttle.retryAfter(Self.throttleKey(tenant, member), now: now)
+        let seconds = throttle.take(Self.throttleKey(tenant, member), now: now)
         if seconds != nil { throttleRefusals += 1 }
         lock.unlock()
         if let seconds { throw ControlError.tooManyRequests(retryAfterSeconds: seconds) }
@@ -78,9 +80,10 @@ final class MFAVault {
         return throttleRefusals
     }
 
-    func failed(_ tenant: TenantID, _ member: MemberID, now: Int64) {
+    /// Undoes the count of a try that turned out not to be a guess.
+    func giveBack(_ tenant: TenantID, _ member: MemberID, now: Int64) {
         lock.lock()
-        throttle.recordFailure(Self.throttleKey(tenant, member), now: now)
+        throttle.giveBack(Self.throttleKey(tenant, member), now: now)
         lock.unlock()
     }
 

@@ -51,13 +51,20 @@ final class LoginThrottles {
     /// Login attempts refused because a throttle was closed.
     private(set) var refusals: UInt64 = 0
 
-    func retryAfter(account: String, ip: String?, now: Int64) -> Int? {
+    /// Takes an attempt from the account's and the address's allowance before the
+    /// password is checked (so guesses sent side by side cannot all pass), or returns the
+    /// seconds to wait when either is used up.
+    func begin(account: String, ip: String?, now: Int64) -> Int? {
         lock.lock()
         defer { lock.unlock() }
         let byIP = ip.flatMap { addresses.retryAfter($0, now: now) }
-        let wait = [accounts.retryAfter(account, now: now), byIP].compactMap { $0 }.max()
-        if wait != nil { refusals += 1 }
-        return wait
+        if let wait = [accounts.retryAfter(account, now: now), byIP].compactMap({ $0 }).max() {
+            refusals += 1
+            return wait
+        }
+        accounts.recordFailure(account, now: now)
+        if let ip { addresses.recordFailure(ip, now: now) }
+        return nil
     }
 
     var refusalCount: UInt64 {
@@ -66,16 +73,11 @@ final class LoginThrottles {
         return refusals
     }
 
-    func failed(account: String, ip: String?, now: Int64) {
-        lock.lock()
-        accounts.recordFailure(account, now: now)
-        if let ip { addresses.recordFailure(ip, now: now) }
-        lock.unlock()
-    }
-
-    func succeeded(account: String) {
+    /// The password was right: the account starts over, the address gets its attempt back.
+    func succeeded(account: String, ip: String?, now: Int64) {
         lock.lock()
         accounts.reset(account)
+        if let ip { addresses.giveBack(ip, now: now) }
         lock.unlock()
     }
 }
@@ -109,13 +111,14 @@ extension ControlPlane {
     }
 
     /// The member whose password this is, or `.unauthorized` (audited as `login.failure`
-    /// when the member exists); throttled per account and per IP.
+    /// when the member exists); throttled per account and per IP, each attempt counted
+    /// before its (slow) check.
     func checkPassword(
         tenant slug: String, handle: String, password: Secret<String>, ip: String?, now: Int64,
         requestID: String?
     ) throws -> MemberRecord {
         let account = "\(slug)/\(handle)"
-        if let seconds = loginThrottles.retryAfter(account: account, ip: ip, now: now) {
+        if let seconds = loginThrottles.begin(account: account, ip: ip, now: now) {
             throw ControlError.tooManyRequests(retryAfterSeconds: seconds)
         }
         let refused = ControlError.unauthorized("wrong tenant, handle or password")
@@ -130,7 +133,6 @@ extension ControlPlane {
             Passwords.verify(password, encoded: hash)
         else {
             if found == nil { _ = Passwords.verify(password, encoded: Passwords.decoy) }
-            loginThrottles.failed(account: account, ip: ip, now: now)
             if let member = found?.0 {
                 let actor = Actor(.member(member.tenant, member.id), ip: ip, requestID: requestID)
                 try store.write { transaction in
@@ -151,7 +153,7 @@ extension ControlPlane {
             }
             throw refused
         }
-        loginThrottles.succeeded(account: account)
+        loginThrottles.succeeded(account: account, ip: ip, now: now)
         return member
     }
 
@@ -200,9 +202,14 @@ extension ControlPlane {
         return caller
     }
 
-    /// Ends a session. Unknown tokens are ignored (logging out twice is not an error).
-    public func logout(session token: String, now: Int64) throws {
-        guard let caller = try? authenticate(session: token, now: now) else { return }
+    /// Ends a session. Unknown tokens are ignored (logging out twice is not an error). The
+    /// audit event carries the client's `ip` and `requestID` like every other.
+    public func logout(
+        session token: String, now: Int64, ip: String? = nil, requestID: String? = nil
+    ) throws {
+        guard let caller = try? authenticate(
+            session: token, now: now, ip: ip, requestID: requestID)
+        else { return }
         try store.write { transaction in
             guard try transaction.deleteCredential(
                 .session, caller.scope, hash: Digest.sha256(token))

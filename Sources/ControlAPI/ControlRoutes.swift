@@ -120,7 +120,9 @@ public final class ControlRoutes: @unchecked Sendable {
                 401, "missing Authorization: Bearer <session token>",
                 headers: [("WWW-Authenticate", "Bearer")])
         }
-        try control.logout(session: token, now: clock())
+        try control.logout(
+            session: token, now: clock(), ip: request.clientAddress,
+            requestID: request.requestID)
         return APIResponse.noContent
     }
 

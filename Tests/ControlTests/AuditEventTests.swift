@@ -111,9 +111,11 @@ import Wire
         try expect(last(tenant), .channelDelete, actor: "member:\(ann.rawValue)",
                    target: "channel:\(channel.rawValue)", ip: "192.0.2.7", requestID: "req-3",
                    metadata: ["name": "ops2"])
-        try control.logout(session: login.token.reveal, now: fixture.nowMs)
+        try control.logout(
+            session: login.token.reveal, now: fixture.nowMs, ip: "192.0.2.8",
+            requestID: "req-5")
         try expect(last(tenant), .logout, actor: "member:\(ann.rawValue)",
-                   target: "member:\(ann.rawValue)")
+                   target: "member:\(ann.rawValue)", ip: "192.0.2.8", requestID: "req-5")
 
         let log = try fixture.auditLog(tenant)
         #expect(log.map(\.seq) == Array(1...Int64(log.count)))
