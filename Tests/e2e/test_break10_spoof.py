@@ -1,0 +1,94 @@
+"""Break round 10: a participant of tenant acme (mallory) sends one ICE check for her OWN
+session, signed with her own password, but from a forged source address: that of bob, a
+participant of tenant demo. Everything stays on loopback: the forged datagram is built
+with a raw IPv4 socket (root) and addressed to whootd's media port on 127.0.0.1.
+
+The relay must not let one session take over an address that another session has already
+proven: demo's call (alice and bob) must keep its audio both ways. Today the route of
+bob's address is simply overwritten, so bob's SRTP goes to mallory's session (where it
+fails authentication) and alice hears bob no more, for as long as bob's session lives.
+"""
+
+import asyncio
+import socket
+import struct
+import time
+
+import stun
+from peer import Peer, connected_pair
+from test_floods import drops, metrics
+
+FRAMES_AFTER = 100  # 2 s of bob's audio alice must still decode after the forged check
+
+
+def local_address(peer: Peer):
+    """(host, port) of the peer's nominated local ICE candidate: its media address."""
+    ice = peer.pc.getTransceivers()[0].receiver.transport.transport
+    pair = ice._connection._nominated[1]
+    return pair.local_candidate.host, pair.local_candidate.port
+
+
+def forged_udp(source, target, payload: bytes) -> None:
+    """Sends `payload` in one UDP datagram to `target` with a forged IPv4 `source`, both on
+    loopback. The kernel fills in the IP length and checksum; the UDP checksum is 0
+    (none, allowed for IPv4)."""
+    assert source[0].startswith("127.") and target[0] == "127.0.0.1", (source, target)
+    udp = struct.pack("!HHHH", source[1], target[1], 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64,
+                     socket.IPPROTO_UDP, 0, socket.inet_aton(source[0]),
+                     socket.inet_aton(target[0]))
+    with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as raw:
+        raw.sendto(ip + udp, (target[0], 0))
+
+
+def own_check(peer: Peer) -> bytes:
+    """A valid Binding request with USE-CANDIDATE for `peer`'s own session."""
+    username = (f"{stun.sdp_value(peer.answer_sdp, 'ice-ufrag')}:"
+                f"{stun.sdp_value(peer.offer_sdp, 'ice-ufrag')}")
+    return stun.binding_request(username, stun.sdp_value(peer.answer_sdp, "ice-pwd"),
+                                use_candidate=True)
+
+
+def setup_acme(daemon) -> str:
+    daemon.create_tenant("acme", "Acme")
+    daemon.create_channel("acme", "ops")
+    daemon.add_member("acme", "ops", "mallory")
+    return daemon.token("acme", "ops", "mallory")
+
+
+def test_a_check_for_ones_own_session_from_a_forged_address_does_not_take_anothers_route(
+        daemon):
+    mallory_token = setup_acme(daemon)
+    seen = {}
+
+    async def call():
+        async with connected_pair(daemon.base_url, daemon.token("demo", "lobby", "alice"),
+                                  daemon.token("demo", "lobby", "bob")) as (alice, bob):
+            mallory = Peer(daemon.base_url, mallory_token, tone_hz=880)
+            try:
+                await mallory.connect()
+                bob_address = local_address(bob)
+                before = metrics(daemon)
+                forged_udp(bob_address, daemon.udp_addr, own_check(mallory))
+                await asyncio.sleep(0.5)
+
+                frames = alice.frames_received
+                since = time.monotonic()
+                try:
+                    await alice.wait_frames(frames + FRAMES_AFTER, timeout=10)
+                finally:
+                    after = metrics(daemon)
+                    seen["auth"] = (drops(after, "srtp_auth_failure")
+                                    - drops(before, "srtp_auth_failure"))
+                    seen["bob_heard_by_alice"] = alice.frames_received - frames
+                    seen["mallory_heard_of_bob"] = mallory.band_share(660, since=since)
+                await bob.wait_frames(bob.frames_received + FRAMES_AFTER, timeout=10)
+                assert alice.band_share(660, since=since) > 0.8
+            finally:
+                await mallory.close()
+
+    try:
+        asyncio.run(call())
+    finally:
+        print("after the forged check:", seen)
+    assert daemon.alive()
