@@ -1,4 +1,4 @@
-"""Break round 10: a participant of tenant acme (mallory) sends one ICE check for her OWN
+"""Break round 10: a participant of tenant acme or of demo's other channel (mallory) sends one ICE check for her OWN
 session, signed with her own password, but from a forged source address: that of bob, a
 participant of tenant demo. Everything stays on loopback: the forged datagram is built
 with a raw IPv4 socket (root) and addressed to whootd's media port on 127.0.0.1.
@@ -13,6 +13,8 @@ import asyncio
 import socket
 import struct
 import time
+
+import pytest
 
 import stun
 from peer import Peer, connected_pair
@@ -49,16 +51,22 @@ def own_check(peer: Peer) -> bytes:
                                 use_candidate=True)
 
 
-def setup_acme(daemon) -> str:
-    daemon.create_tenant("acme", "Acme")
-    daemon.create_channel("acme", "ops")
-    daemon.add_member("acme", "ops", "mallory")
-    return daemon.token("acme", "ops", "mallory")
+def setup_mallory(daemon, place: str) -> str:
+    """mallory's join token in another tenant's channel or in demo's other channel."""
+    tenant, channel = ("acme", "ops") if place == "other_tenant" else ("demo", "side")
+    if tenant == "acme":
+        daemon.create_tenant("acme", "Acme")
+    daemon.create_channel(tenant, channel)
+    daemon.add_member(tenant, channel, "mallory")
+    return daemon.token(tenant, channel, "mallory")
 
 
+# With the default two workers (one per core here) the lobby lands on worker 0 and
+# mallory's channel on worker 1: the route table they share is where the check bites.
+@pytest.mark.parametrize("place", ["other_tenant", "other_channel"])
 def test_a_check_for_ones_own_session_from_a_forged_address_does_not_take_anothers_route(
-        daemon):
-    mallory_token = setup_acme(daemon)
+        daemon, place):
+    mallory_token = setup_mallory(daemon, place)
     seen = {}
 
     async def call():
@@ -90,5 +98,39 @@ def test_a_check_for_ones_own_session_from_a_forged_address_does_not_take_anothe
     try:
         asyncio.run(call())
     finally:
-        print("after the forged check:", seen)
+        print(place, "after the forged check:", seen)
     assert daemon.alive()
+
+
+def test_a_forged_check_that_moves_on_does_not_leave_anothers_address_unrouted(daemon):
+    # An off-path sender who knows only a victim's IP address can sweep its ports: each
+    # forged check moves mallory's session to the next address and, on leaving, removes
+    # the route of the address it took. Here two checks: bob's address, then another.
+    mallory_token = setup_mallory(daemon, "other_tenant")
+    seen = {}
+
+    async def call():
+        async with connected_pair(daemon.base_url, daemon.token("demo", "lobby", "alice"),
+                                  daemon.token("demo", "lobby", "bob")) as (alice, bob):
+            mallory = Peer(daemon.base_url, mallory_token, tone_hz=880)
+            try:
+                await mallory.connect()
+                before = metrics(daemon)
+                forged_udp(local_address(bob), daemon.udp_addr, own_check(mallory))
+                forged_udp(("127.0.0.77", 40000), daemon.udp_addr, own_check(mallory))
+                await asyncio.sleep(0.5)
+                frames = alice.frames_received
+                try:
+                    await alice.wait_frames(frames + FRAMES_AFTER, timeout=8)
+                finally:
+                    after = metrics(daemon)
+                    seen["unknown_address"] = (drops(after, "unknown_address")
+                                               - drops(before, "unknown_address"))
+                    seen["bob_heard_by_alice"] = alice.frames_received - frames
+            finally:
+                await mallory.close()
+
+    try:
+        asyncio.run(call())
+    finally:
+        print("after two forged checks:", seen)
