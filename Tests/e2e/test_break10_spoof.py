@@ -1,12 +1,15 @@
-"""Break round 10: a participant of tenant acme or of demo's other channel (mallory) sends one ICE check for her OWN
-session, signed with her own password, but from a forged source address: that of bob, a
-participant of tenant demo. Everything stays on loopback: the forged datagram is built
-with a raw IPv4 socket (root) and addressed to whootd's media port on 127.0.0.1.
+"""Break round 10: a participant of tenant acme or of demo's other channel (mallory)
+sends one ICE check for her OWN session, signed with her own password, but from a forged
+source address: that of bob, a participant of demo/lobby. Everything stays on loopback:
+the forged datagram is built with a raw IPv4 socket (root) and addressed to whootd's media
+port on 127.0.0.1.
 
 The relay must not let one session take over an address that another session has already
-proven: demo's call (alice and bob) must keep its audio both ways. Today the route of
+proven: the lobby's call (alice and bob) must keep its audio both ways. Today the route of
 bob's address is simply overwritten, so bob's SRTP goes to mallory's session (where it
-fails authentication) and alice hears bob no more, for as long as bob's session lives.
+fails authentication) and alice hears bob no more, for as long as bob's session lives:
+bob's own consent checks name his session at the address it already has, so nothing
+rebinds it.
 """
 
 import asyncio
