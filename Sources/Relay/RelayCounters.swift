@@ -24,6 +24,10 @@ public enum DropReason: Int, CaseIterable, Sendable {
     /// arrived out of order across a change of speaker or SSRC): forwarding it would reuse
     /// sequence numbers the slot already sent.
     case lateAfterSwitch
+    /// A valid connectivity check from an address another live session holds: a session
+    /// may not take over an address whose owner proved it within
+    /// `RelayEngine.addressHoldMs` (a forged source would otherwise steal it).
+    case addressInUse
 
     public var label: String {
         switch self {
@@ -41,6 +45,7 @@ public enum DropReason: Int, CaseIterable, Sendable {
         case .dtlsAfterHandshake: return "dtls_after_handshake"
         case .staleMedia: return "stale_media"
         case .lateAfterSwitch: return "late_after_switch"
+        case .addressInUse: return "address_in_use"
         }
     }
 }

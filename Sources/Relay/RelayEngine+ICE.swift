@@ -45,11 +45,14 @@ extension RelayEngine {
         let reply = STUNMessage.bindingSuccess(
             transactionID: message.transactionID,
             mappedAddress: (peer.addressBytes, peer.port), integrityKey: key)
-        session.lastConsentAt = now
         if session.address == nil || (message.hasUseCandidate && session.address != peer) {
             // Routes first, so that the peer's next datagram finds them on any worker.
             bind(session, to: peer, now: now, reply: reply)
         } else {
+            if session.address == peer {
+                session.lastConsentAt = now
+                routes.proven(peer, by: Route(worker: index, session: session.number), now: now)
+            }
             reply.withUnsafeBytes { enqueue($0, to: peer) }
         }
     }
@@ -62,10 +65,14 @@ extension RelayEngine {
     }
 
     /// Points the session's route at a newly proven address, answers the check and, on the
-    /// first address, starts DTLS.
+    /// first address, starts DTLS. An address another live session holds is not taken: the
+    /// check goes unanswered and is counted (`address_in_use`).
     private func bind(_ session: MediaSession, to peer: PeerAddress, now: UInt64, reply: [UInt8]) {
         let route = Route(worker: index, session: session.number)
-        routes.bind(peer, to: route, replacing: session.address)
+        guard routes.bind(
+            peer, to: route, replacing: session.address, now: now, holdMs: Self.addressHoldMs)
+        else { return counters.drop(.addressInUse) }
+        session.lastConsentAt = now
         session.address = peer
         reply.withUnsafeBytes { enqueue($0, to: peer) }
         guard case .awaitingICE = session.state else { return }

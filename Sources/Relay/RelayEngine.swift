@@ -28,6 +28,10 @@ final class RelayEngine {
     /// After an unauthenticated DTLS alert, how long a session has to prove it is alive.
     /// Longer than the 4-6 s between a browser's consent checks (RFC 7675).
     static let closeProbationMs: UInt64 = 10_000
+    /// How long after its last verified check a session's address stays its own: another
+    /// session's check from that address (a forged source) cannot take it meanwhile.
+    /// Longer than the 4-6 s between consent checks (RFC 7675), so a live peer keeps it.
+    static let addressHoldMs: UInt64 = 10_000
     /// Datagrams per recvmmsg and per sendmmsg call.
     static let receiveBatchSize = 64
     static let sendBatchSize = 256

@@ -37,6 +37,9 @@ final class RouteTable: @unchecked Sendable {
     private struct Master {
         var byAddress: [PeerAddress: Route] = [:]
         var byUfrag: [String: Route] = [:]
+        /// When each bound address last proved itself (a connectivity check that verified),
+        /// ms; in the master copy only, since only binding reads it.
+        var provenAt: [PeerAddress: UInt64] = [:]
         /// Replaced snapshots and the epoch from which no worker can see them.
         var retired: [(snapshot: Unmanaged<RoutingSnapshot>, epoch: UInt64)] = []
     }
@@ -89,14 +92,42 @@ final class RouteTable: @unchecked Sendable {
     // MARK: writing (control path)
 
     func addUfrag(_ ufrag: String, _ route: Route) {
-        update { $0.byUfrag[ufrag] = route }
+        update {
+            $0.byUfrag[ufrag] = route
+            return true
+        }
     }
 
-    /// Points `address` at `route`, replacing `old` (the session's previous address).
-    func bind(_ address: PeerAddress, to route: Route, replacing old: PeerAddress?) {
+    /// Points `address` at `route`, replacing `old` (the session's previous address),
+    /// unless another route holds `address` and it proved itself less than `holdMs` before
+    /// `now`: then nothing changes and the result is false. A check signed with one
+    /// session's password but sent from a forged source must not steal a live session's
+    /// address (its media would then go to the wrong session, across channels or tenants).
+    func bind(
+        _ address: PeerAddress, to route: Route, replacing old: PeerAddress?, now: UInt64,
+        holdMs: UInt64
+    ) -> Bool {
         update { state in
-            if let old, state.byAddress[old] == route { state.byAddress[old] = nil }
+            if let holder = state.byAddress[address], holder != route,
+                let proven = state.provenAt[address], now &- proven < holdMs
+            {
+                return false
+            }
+            if let old, state.byAddress[old] == route {
+                state.byAddress[old] = nil
+                state.provenAt[old] = nil
+            }
             state.byAddress[address] = route
+            state.provenAt[address] = now
+            return true
+        }
+    }
+
+    /// `address`, bound to `route`, proved itself again (a consent check). Publishes
+    /// nothing: only `bind` reads it.
+    func proven(_ address: PeerAddress, by route: Route, now: UInt64) {
+        master.withLock { state in
+            if state.byAddress[address] == route { state.provenAt[address] = now }
         }
     }
 
@@ -104,22 +135,30 @@ final class RouteTable: @unchecked Sendable {
     func remove(ufrag: String, address: PeerAddress?, route: Route) {
         update { state in
             if state.byUfrag[ufrag] == route { state.byUfrag[ufrag] = nil }
-            if let address, state.byAddress[address] == route { state.byAddress[address] = nil }
+            if let address, state.byAddress[address] == route {
+                state.byAddress[address] = nil
+                state.provenAt[address] = nil
+            }
+            return true
         }
     }
 
     /// Snapshots replaced but not yet released (for tests of reclamation).
     var retiredCount: Int { master.withLock { $0.retired.count } }
 
-    private func update(_ change: (inout Master) -> Void) {
+    /// Applies `change` to the master copy and, when it says it changed something,
+    /// publishes a new snapshot. Returns what `change` returned.
+    @discardableResult
+    private func update(_ change: (inout Master) -> Bool) -> Bool {
         master.withLock { state in
-            change(&state)
+            guard change(&state) else { return false }
             let next = Unmanaged.passRetained(
                 RoutingSnapshot(byAddress: state.byAddress, byUfrag: state.byUfrag))
             let old = current.exchange(next, ordering: .acquiringAndReleasing)
             let newEpoch = epoch.add(1, ordering: .acquiringAndReleasing).newValue
             state.retired.append((old, newEpoch))
             reclaim(&state)
+            return true
         }
     }
 
