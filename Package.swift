@@ -36,7 +36,8 @@ let package = Package(
         .target(
             name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(
-            name: "Store", dependencies: ["CSQLite", "CSQLiteCrypt", "CPostgres", "Crypto", "Wire"],
+            name: "Store",
+            dependencies: ["CSQLite", "CSQLiteCrypt", "CPostgres", "Crypto", "Wire", "Logging"],
             swiftSettings: swiftSettings),
         .target(
             name: "Control", dependencies: ["Store", "Wire", "Crypto", "CArgon2", "CQRencode"],

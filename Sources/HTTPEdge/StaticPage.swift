@@ -72,7 +72,7 @@ public enum StaticPage {
     public static let styleHash = "'sha256-8eqcWj01l780FxWDp/PDTUojo0yg9iMkqczw6Qw0Aqo='"
 
     /// CSP source for the inline `<script>`: `'sha256-<base64 of SHA-256(script)>'`.
-    public static let scriptHash = "'sha256-6PgP0jIq+PxEgu8GfL16Rj2x0o8+7HhqkOcp0YcWIBQ='"
+    public static let scriptHash = "'sha256-LCOZ03CVpN1kprEyeUanq72jItuVZH9kLnNvg2CqfL0='"
 
     /// The text of the inline `<style>` element.
     public static let style = """
@@ -132,10 +132,14 @@ public enum StaticPage {
           function readLink() {
             var fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
             var query = new URLSearchParams(location.search);
-            return {
+            var link = {
               token: fragment.get("token") || query.get("token") || "",
               autojoin: fragment.get("autojoin") === "1" || query.get("autojoin") === "1"
             };
+            // The token lives in this script from now on, not in the address bar or the
+            // history, where a link opened but never used would keep it.
+            if (link.token) { history.replaceState(null, "", location.pathname); }
+            return link;
           }
 
           function closePeer() {

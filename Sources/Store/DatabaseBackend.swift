@@ -31,6 +31,13 @@ protocol DatabaseBackend: AnyObject {
     /// Serializes writers of one tenant's audit chain until the transaction ends. SQLite
     /// needs nothing (one writer at a time); PostgreSQL takes a transaction advisory lock.
     func lockAuditChain(_ tenant: Int64) throws
+
+    /// After a commit that deleted a secret (a wrapped key): copies the engine's journal
+    /// into the database and empties it, so the deleted row's old versions leave the disk
+    /// with it. SQLite's `secure_delete` overwrites freed pages of the database file, but
+    /// a WAL keeps every committed page version until it is reset; PostgreSQL's WAL is
+    /// the server's (see docs/postgres.md).
+    func scrubJournal() throws
 }
 
 extension Connection: DatabaseBackend {
@@ -43,4 +50,14 @@ extension Connection: DatabaseBackend {
     func setCapability(_ hash: [UInt8]?) throws {}
 
     func lockAuditChain(_ tenant: Int64) throws {}
+
+    func scrubJournal() throws {
+        let rows = try run("PRAGMA wal_checkpoint(TRUNCATE)", [])
+        // One row: busy (1 when a reader or writer blocked the checkpoint), frames in the
+        // log, frames checkpointed.
+        guard case .integer(0)? = rows.first?.values.first else {
+            throw StoreError(
+                "scrub journal", message: "the WAL checkpoint was blocked; it stays in use")
+        }
+    }
 }

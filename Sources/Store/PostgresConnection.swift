@@ -74,6 +74,10 @@ final class PostgresConnection: DatabaseBackend {
             [.integer(tenant)])
     }
 
+    /// PostgreSQL's write-ahead log belongs to the server, which recycles it; nothing for
+    /// a client to do.
+    func scrubJournal() throws {}
+
     private func consume(_ result: OpaquePointer?, operation: String) throws -> [Row] {
         guard let result else {
             throw StoreError(operation, message: Self.trimmed(PQerrorMessage(handle)))

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 
 /// whoot's database: one SQLite file (WAL mode, the default) or one PostgreSQL database
 /// (see `init(postgres:migrateAs:)`), its migrations, and the one serialized writer
@@ -15,6 +16,7 @@ import Foundation
 /// Functions registered with `WriteTransaction.afterCommit` run after the commit, on the
 /// writing thread, once the lock is released.
 public final class Store {
+    static let logger = Logger("store")
     /// The database file's path; for PostgreSQL, "postgres" (the conninfo may hold a
     /// password and is never kept).
     public let path: String
@@ -113,14 +115,21 @@ public final class Store {
         let (result, hooks) = try withConnection { connection -> (T, [() -> Void]) in
             let transaction = WriteTransaction(connection)
             try connection.begin(write: true)
+            let result: T
             do {
-                let result = try body(transaction)
+                result = try body(transaction)
                 try connection.exec("COMMIT")
-                return (result, transaction.commitHooks)
             } catch {
                 try? connection.exec("ROLLBACK")
                 throw error
             }
+            if transaction.deletedSecret {
+                // Committed already: a failed scrub is reported, not a failed change.
+                do { try connection.scrubJournal() } catch {
+                    Self.logger.error("journal not scrubbed", ["error": "\(error)"])
+                }
+            }
+            return (result, transaction.commitHooks)
         }
         for hook in hooks { hook() }
         return result

@@ -159,7 +159,7 @@ extension WriteTransaction {
     }
 
     /// Removes the member's enrolment, recovery codes and open login challenges; false when
-    /// there was no enrolment.
+    /// there was no enrolment. The journal is scrubbed after the commit.
     public func deleteMFA(_ scope: TenantScope, member: MemberID) throws -> Bool {
         _ = try scoped(
             scope, "DELETE FROM mfa_secrets WHERE tenant_id = ?1 AND member_id = ?2",
@@ -169,6 +169,7 @@ extension WriteTransaction {
             scope, "DELETE FROM mfa_recovery_codes WHERE tenant_id = ?1 AND member_id = ?2",
             [.integer(member.rawValue)])
         try deleteCredentials(.mfaChallenge, scope, member: member)
+        scrubJournalAfterCommit()
         return existed
     }
 }

@@ -243,9 +243,11 @@ extension WriteTransaction {
 
     /// Deletes a recording row with its wrapped key, and its transcript's. Returns false
     /// when there was no such recording.
+    /// The journal is scrubbed after the commit, so no copy of the wrapped key stays.
     public func deleteRecording(_ scope: TenantScope, id: Int64) throws -> Bool {
         _ = try scoped(
             scope, "DELETE FROM recordings WHERE tenant_id = ?1 AND id = ?2", [.integer(id)])
+        scrubJournalAfterCommit()
         return changes == 1
     }
 

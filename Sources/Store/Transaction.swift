@@ -73,6 +73,14 @@ public class ReadTransaction {
 /// A write transaction handed to `Store.write`. Valid only inside the body it was given to.
 public final class WriteTransaction: ReadTransaction {
     private(set) var commitHooks: [() -> Void] = []
+    /// Set by a change that deletes a secret: the store scrubs its journal after the commit.
+    private(set) var deletedSecret = false
+
+    /// Marks that this transaction deletes a secret (a wrapped key, an MFA seed), so that
+    /// after the commit no copy of the deleted row stays in the database's journal.
+    func scrubJournalAfterCommit() {
+        deletedSecret = true
+    }
 
     /// Registers `hook` to run after this transaction commits (never if it rolls back).
     /// Hooks run on the writing thread, outside the store's lock.

@@ -122,3 +122,40 @@ import Wire
         #expect(!FileManager.default.fileExists(atPath: state + "/keys/db.key"))
     }
 }
+
+/// Deleting a secret deletes every copy the database keeps: `secure_delete` overwrites the
+/// database file's freed pages, and the WAL, which holds every committed version of a page
+/// until it is reset, is checkpointed and emptied after the commit.
+@Suite struct DeletedSecretJournalTests {
+    @Test func aDeletedRecordingsWrappedKeyLeavesTheWAL() throws {
+        let directory = NSTemporaryDirectory() + "whoot-scrub-" + UUID().uuidString
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // No key: the bytes are in clear, so a copy left anywhere would be found.
+        let store = try Store(path: directory + "/whoot.db")
+        let control = ControlPlane(store: store)
+        let tenant = try control.createTenant(slug: "acme", name: "Acme", actor: .system)
+        let channel = try control.createChannel(tenant: tenant, name: "ops", actor: .system)
+        let fileID = "file-id-that-must-vanish-7f3a9c"
+        let wrappedKey = Array("wrapped-key-bytes-that-must-vanish-0b1d".utf8)
+        let id = try store.write {
+            try $0.insertRecording(
+                TenantScope(tenant), fileID: fileID, channel: channel,
+                path: "recordings/\(fileID).wrec", startedAtMs: 1, wrappedKey: wrappedKey,
+                expiresAtMs: nil)
+        }
+        let walPath = directory + "/whoot.db-wal"
+        let before = FileManager.default.contents(atPath: walPath) ?? Data()
+        #expect(before.range(of: Data(fileID.utf8)) != nil, "the row is in the WAL at first")
+
+        #expect(try store.write { try $0.deleteRecording(TenantScope(tenant), id: id) })
+
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            let bytes = FileManager.default.contents(atPath: directory + "/" + name) ?? Data()
+            #expect(bytes.range(of: Data(fileID.utf8)) == nil, "\(name) still holds the row")
+            #expect(bytes.range(of: Data(wrappedKey)) == nil, "\(name) still holds the key")
+        }
+        withExtendedLifetime(store) {}
+    }
+}
