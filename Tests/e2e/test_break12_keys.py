@@ -192,3 +192,29 @@ def test_wal_from_another_database_is_refused(state, pristine):
         assert_refused_and_untouched(state, ["whoot.db"])
     finally:
         shutil.rmtree(other_dir, ignore_errors=True)
+
+
+def test_one_flipped_bit_in_the_wal_does_not_silently_empty_the_database(tmp_path):
+    # After a clean stop the database's rows live in whoot.db-wal (whoot.db is one page).
+    # One bit flipped in the first frame makes the VFS reject that frame as a torn tail,
+    # SQLite sees an empty database, and whootd initialises it afresh and serves: every
+    # tenant is gone, with no warning.
+    from conftest import Daemon
+    workdir = tempfile.mkdtemp(prefix="whoot-b12k-", dir="/tmp")
+    try:
+        first = Daemon(workdir, str(tmp_path / "first.log")).start()
+        first.create_tenant("acme", "Acme")
+        first.stop()
+        wal = os.path.join(workdir, "state", "whoot.db-wal")
+        data = bytearray(open(wal, "rb").read())
+        data[32 + 24 + 200] ^= 0x01
+        open(wal, "wb").write(bytes(data))
+        shm = os.path.join(workdir, "state", "whoot.db-shm")
+        if os.path.exists(shm):
+            os.unlink(shm)
+        code, out = run_whootd(os.path.join(workdir, "state"), workdir)
+        assert code not in (None, 0), \
+            f"whootd started on a WAL with a flipped bit (its tenants are gone):\n{out[-1500:]}"
+        assert "whoot.db" in out, out[-1500:]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
