@@ -100,18 +100,56 @@ int wc_wal_write(wc_file *f, const unsigned char *buf, int amt, int64_t off) {
     return wc_unsupported(f, "write", amt, off, SQLITE_IOERR_WRITE);
 }
 
+/// Whether committed transactions of the current log follow the frame at `frame` whose
+/// salts are `salt`. A torn write after a crash (power lost before the commit's fsync)
+/// leaves behind it at most the rest of that last, unacknowledged transaction: frames
+/// ending in one commit frame, the last of the log. Two commit frames, or anything of the
+/// log after an authentic commit frame, mean the log is damaged (a bit flip, a WAL from
+/// another database), and dropping it from `frame` on would lose acknowledged commits.
+/// Sets `*at` to the commit frame found.
+static int wc_wal_commits_follow(wc_file *f, int size, int64_t frame,
+                                 const unsigned char *salt, int64_t *at) {
+    int64_t step = (int64_t)size + WC_FRAME_HDR;
+    int commits = 0, authentic = 0;
+    wc_place pl;
+
+    if (step > WC_SCRATCH_BYTES) return 0;
+    for (int64_t next = frame + step;; next += step) {
+        if (wc_passthrough_read(f, f->scratch, (int)step, next) != SQLITE_OK) return 0;
+        if (memcmp(f->scratch + 8, salt, 8) != 0) continue;
+        if (authentic) return 1;
+        if (wc_get32(f->scratch + 4) == 0) continue;
+        *at = next;
+        if (++commits >= 2) return 1;
+        wc_wal_place(&pl, f->scratch, size, next);
+        authentic = wc_open_page(f, &pl, f->scratch + WC_FRAME_HDR) == SQLITE_OK;
+    }
+}
+
 /// A whole frame read at once is SQLite scanning the log during recovery. A frame that
 /// fails authentication there is what a torn write after a crash looks like, so it must end
 /// the log rather than fail the open: its salts are returned inverted, which SQLite reads
-/// as "not part of the current log", and it is counted.
+/// as "not part of the current log", and it is counted. If committed transactions follow
+/// it, though, ending the log there would drop them without a word: the open fails instead.
 static int wc_wal_recovery_frame(wc_file *f, unsigned char *buf, int size, int64_t frame) {
     wc_place pl;
+    int64_t commit = 0;
     int rc = wc_passthrough_read(f, buf, size + WC_FRAME_HDR, frame);
 
     if (rc != SQLITE_OK) return rc;
     wc_wal_place(&pl, buf, size, frame);
     rc = wc_open_page(f, &pl, buf + WC_FRAME_HDR);
     if (rc == SQLITE_OK || rc == SQLITE_IOERR_READ) return rc;
+
+    if (wc_wal_commits_follow(f, size, frame, pl.salt, &commit)) {
+        wc_count_rejected_frame();
+        wc_set_error("whoot-crypt: WAL '%s' is damaged: the frame at offset %lld (page %u) "
+                     "fails authentication, yet committed transactions follow (a commit "
+                     "frame at offset %lld); refusing to drop them. Restore the database "
+                     "and its WAL from a backup", f->path, (long long)frame, pl.pgno,
+                     (long long)commit);
+        return SQLITE_IOERR_DATA;
+    }
 
     wc_count_rejected_frame();
     wc_set_error("whoot-crypt: WAL '%s': frame at offset %lld (page %u) failed "

@@ -86,6 +86,13 @@ public final class Store {
         get throws { try read { try Migrations.version(of: $0.connection) } }
     }
 
+    /// Copies the journal into the database and empties it (SQLite: a TRUNCATE checkpoint;
+    /// PostgreSQL: nothing). Called at a clean stop, so that the database file alone holds
+    /// every row and no committed page waits in a WAL that a later accident could cut.
+    public func checkpoint() throws {
+        try withConnection { try $0.scrubJournal() }
+    }
+
     /// How many connections serve transactions side by side.
     public var poolSize: Int { pool.count }
 

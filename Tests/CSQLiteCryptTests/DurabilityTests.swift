@@ -65,6 +65,31 @@ struct DurabilityTests {
         #expect(try recovered.rows("PRAGMA integrity_check") == [["ok"]])
     }
 
+    @Test func anAlteredFrameWithCommittedTransactionsAfterItFailsTheOpen() throws {
+        // A torn write leaves at most the last, unacknowledged transaction behind the bad
+        // frame; here three acknowledged ones follow it, so ending the log there would
+        // lose them without a word. The open fails and says why instead.
+        let dir = try ScratchDirectory()
+        let vfs = try TestVFS()
+        let db = try CryptDatabase(path: dir.path("tenant.db"), vfs: vfs)
+        try db.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;")
+        try fillTenantData(db, transactions: 1, rows: 30)
+        try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+        try fillTenantData(db, transactions: 4, rows: 30, from: 500)
+
+        try dir.copy("tenant.db", to: "damaged.db")
+        try dir.copy("tenant.db-wal", to: "damaged.db-wal")
+        try dir.flipByte(of: "damaged.db-wal", at: 32 + 24 + 200)
+        var message = ""
+        do {
+            let opened = try CryptDatabase(path: dir.path("damaged.db"), vfs: vfs, create: false)
+            _ = try intactRows(opened)
+        } catch {
+            message = "\(error)"
+        }
+        #expect(message.contains("damaged") && message.contains("committed"), "\(message)")
+    }
+
     @Test func hotJournalOfACrashedTransactionRollsBack() throws {
         let dir = try ScratchDirectory()
         let vfs = try TestVFS()

@@ -176,29 +176,24 @@ def test_damaged_database_is_refused_and_left_alone(state, damage):
     assert_refused_and_untouched(state, ["whoot.db"])
 
 
-def test_wal_from_another_database_is_refused(state, pristine):
-    # The database's content lives in its WAL after a clean stop; a WAL copied in from
-    # another whoot database (another key) must not be dropped as a torn tail, leaving an
-    # empty database that whootd then initialises afresh.
-    other_dir = tempfile.mkdtemp(prefix="whoot-b12k-", dir="/tmp")
-    try:
-        code, out = run_whootd(os.path.join(other_dir, "state"), other_dir)
-        assert code is None, out[-1500:]
-        shutil.copyfile(os.path.join(other_dir, "state", "whoot.db-wal"),
-                        os.path.join(state, "whoot.db-wal"))
-        shm = os.path.join(state, "whoot.db-shm")
-        if os.path.exists(shm):
-            os.unlink(shm)
-        assert_refused_and_untouched(state, ["whoot.db"])
-    finally:
-        shutil.rmtree(other_dir, ignore_errors=True)
+def crashed_with_a_tenant(workdir: str, log_path: str) -> str:
+    """A state directory whose whootd created tenant acme and was then killed (SIGKILL):
+    its committed rows wait in whoot.db-wal. Returns the WAL's path."""
+    from conftest import Daemon
+    daemon = Daemon(workdir, log_path).start()
+    daemon.create_tenant("acme", "Acme")
+    daemon.proc.kill()
+    daemon.proc.wait(timeout=10)
+    daemon.stop()
+    shm = os.path.join(workdir, "state", "whoot.db-shm")
+    if os.path.exists(shm):
+        os.unlink(shm)
+    return os.path.join(workdir, "state", "whoot.db-wal")
 
 
-def test_one_flipped_bit_in_the_wal_does_not_silently_empty_the_database(tmp_path):
-    # After a clean stop the database's rows live in whoot.db-wal (whoot.db is one page).
-    # One bit flipped in the first frame makes the VFS reject that frame as a torn tail,
-    # SQLite sees an empty database, and whootd initialises it afresh and serves: every
-    # tenant is gone, with no warning.
+def test_a_clean_stop_leaves_every_row_in_the_database_file(tmp_path):
+    """A clean stop checkpoints and empties the WAL, so no later accident to it can cut
+    committed rows."""
     from conftest import Daemon
     workdir = tempfile.mkdtemp(prefix="whoot-b12k-", dir="/tmp")
     try:
@@ -206,15 +201,43 @@ def test_one_flipped_bit_in_the_wal_does_not_silently_empty_the_database(tmp_pat
         first.create_tenant("acme", "Acme")
         first.stop()
         wal = os.path.join(workdir, "state", "whoot.db-wal")
+        assert not os.path.exists(wal) or os.path.getsize(wal) == 0, \
+            f"{os.path.getsize(wal)} bytes left in the WAL after a clean stop"
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_wal_from_another_database_is_refused(tmp_path):
+    # A WAL holding another whoot database's committed transactions (another key) must not
+    # be dropped as a torn tail.
+    workdir = tempfile.mkdtemp(prefix="whoot-b12k-", dir="/tmp")
+    other_dir = tempfile.mkdtemp(prefix="whoot-b12k-", dir="/tmp")
+    try:
+        from conftest import Daemon
+        first = Daemon(workdir, str(tmp_path / "first.log")).start()
+        first.stop()
+        other_wal = crashed_with_a_tenant(other_dir, str(tmp_path / "other.log"))
+        state = os.path.join(workdir, "state")
+        shutil.copyfile(other_wal, os.path.join(state, "whoot.db-wal"))
+        assert_refused_and_untouched(state, ["whoot.db"])
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(other_dir, ignore_errors=True)
+
+
+def test_one_flipped_bit_in_the_wal_does_not_silently_empty_the_database(tmp_path):
+    # After a crash the committed rows wait in whoot.db-wal. One bit flipped in the first
+    # frame made the VFS reject that frame as a torn tail: SQLite saw an empty database,
+    # and whootd initialised it afresh and served, every tenant gone, with no warning.
+    workdir = tempfile.mkdtemp(prefix="whoot-b12k-", dir="/tmp")
+    try:
+        wal = crashed_with_a_tenant(workdir, str(tmp_path / "first.log"))
         data = bytearray(open(wal, "rb").read())
         data[32 + 24 + 200] ^= 0x01
         open(wal, "wb").write(bytes(data))
-        shm = os.path.join(workdir, "state", "whoot.db-shm")
-        if os.path.exists(shm):
-            os.unlink(shm)
         code, out = run_whootd(os.path.join(workdir, "state"), workdir)
         assert code not in (None, 0), \
             f"whootd started on a WAL with a flipped bit (its tenants are gone):\n{out[-1500:]}"
-        assert "whoot.db" in out, out[-1500:]
+        assert "whoot.db" in out and "damaged" in out, out[-1500:]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
