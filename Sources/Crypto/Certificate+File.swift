@@ -26,6 +26,8 @@ extension KeyDirectory {
                 commonName: commonName, subjectAltNames: subjectAltNames)
             return Secret(Array(fresh.pem.reveal.utf8))
         }
-        return try Certificate(pem: String(decoding: pem.reveal, as: UTF8.self))
+        return try parsed(name) {
+            try Certificate(pem: String(decoding: pem.reveal, as: UTF8.self))
+        }
     }
 }

@@ -25,6 +25,8 @@ extension KeyDirectory {
         let pem = try material(name) {
             Secret(Array(try Ed25519.PrivateKey.generate().pem.reveal.utf8))
         }
-        return try Ed25519.PrivateKey(pem: Secret(String(decoding: pem.reveal, as: UTF8.self)))
+        return try parsed(name) {
+            try Ed25519.PrivateKey(pem: Secret(String(decoding: pem.reveal, as: UTF8.self)))
+        }
     }
 }

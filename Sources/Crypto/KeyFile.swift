@@ -5,9 +5,12 @@
 /// Private key files on disk: the one place whoot reads and writes them.
 ///
 /// A key file is created with mode 0600 from the start (a temporary file opened with
-/// O_CREAT|O_EXCL, written, fsync'd, then renamed into place), and a key file that its
-/// group or others may open is refused rather than used, with a line that says how to fix
-/// it. Bytes read are returned as `Secret`, and the read buffer is wiped.
+/// O_CREAT|O_EXCL, written, fsync'd, then linked into place, which never replaces anything
+/// already there), and a key file that its group or others may open, or that another user
+/// owns, is refused rather than used, with a line that says how to fix it. A name that
+/// exists but cannot be opened (a symbolic link to a volume not mounted) is an error, never
+/// "no key yet": a new key there would make everything sealed with the old one unreadable.
+/// Bytes read are returned as `Secret`, and the read buffer is wiped.
 public enum KeyFile {
     /// The file's bytes, or nil when there is no such file.
     /// - Parameter requirePrivate: refuse a file whose mode opens it to group or others;
@@ -18,7 +21,15 @@ public enum KeyFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let code = errno
-            if code == ENOENT { return nil }
+            var entry = stat()
+            if code == ENOENT && lstat(path, &entry) != 0 { return nil }
+            if code == ENOENT {
+                throw CryptoError(
+                    "opening key file \(path)",
+                    reason: "it is a symbolic link to \(linkTarget(path)), which does not "
+                        + "exist; mount or fix the target (a new key would make what the old "
+                        + "one sealed unreadable)")
+            }
             throw failure("opening", path, code)
         }
         defer { close(fd) }
@@ -26,6 +37,12 @@ public enum KeyFile {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw failure("inspecting", path, errno) }
         let mode = info.st_mode & 0o777
+        if requirePrivate && info.st_uid != geteuid() {
+            throw CryptoError(
+                "reading key file \(path)",
+                reason: "it is owned by uid \(info.st_uid), not by this process's uid "
+                    + "\(geteuid()); chown it to the service's user")
+        }
         if requirePrivate && mode & 0o077 != 0 {
             throw CryptoError(
                 "reading key file \(path)",
@@ -74,11 +91,20 @@ public enum KeyFile {
             throw failure("syncing", temporary, code)
         }
         close(fd)
-        guard rename(temporary, path) == 0 else {
+        // link(2), unlike rename(2), fails when anything (even a dangling link) is there.
+        guard link(temporary, path) == 0 else {
             let code = errno
             unlink(temporary)
-            throw failure("renaming \(temporary) to", path, code)
+            throw failure("linking \(temporary) to", path, code)
         }
+        unlink(temporary)
+    }
+
+    /// Where the symbolic link at `path` points, for messages.
+    private static func linkTarget(_ path: String) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        return count > 0 ? String(cString: buffer) : "a missing file"
     }
 
     static func failure(_ verb: String, _ path: String, _ code: Int32) -> CryptoError {
@@ -114,6 +140,20 @@ public struct KeyDirectory: Sendable {
         return access(candidate, F_OK) == 0 ? candidate : nil
     }
 
+    /// Where key `name` is read from: its credential, else keys/<name>.
+    public func location(_ name: String) -> String {
+        credentialPath(name) ?? path + "/" + name
+    }
+
+    /// Runs `parse` on key `name`'s bytes; a failure names the file it came from.
+    func parsed<T>(_ name: String, _ parse: () throws -> T) throws -> T {
+        do {
+            return try parse()
+        } catch let error as CryptoError {
+            throw CryptoError("reading key \(location(name))", reason: error.description)
+        }
+    }
+
     /// The bytes of key `name`: from the credential, else from keys/<name>, made by
     /// `create` and stored with mode 0600 when missing.
     public func material(_ name: String, create: () throws -> Secret<[UInt8]>) throws
@@ -138,7 +178,7 @@ public struct KeyDirectory: Sendable {
         let key = try material(name) { Secret(SecureRandom.bytes(bytes)) }
         guard key.reveal.count == bytes else {
             throw CryptoError(
-                "reading key \(name)",
+                "reading key \(location(name))",
                 reason: "it holds \(key.reveal.count) bytes, expected \(bytes)")
         }
         return key

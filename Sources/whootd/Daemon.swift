@@ -47,18 +47,21 @@ final class Daemon {
         self.keys = keys
         try makePrivateDirectory(state + "/audit")
 
-        let control = ControlPlane(
-            store: try openStore(state),
-            mfaKey: try MFAKey.load(stateDirectory: state))
+        // Every key is read (or made) before the database is opened, so a damaged or
+        // exposed key refuses the start before anything is written.
+        let mfaKey = try MFAKey.load(stateDirectory: state)
+        _ = try keys.ed25519("audit-signing.pem")
+        _ = try RecordingKeys.loadMasterKey(stateDirectory: state)
+        let dtlsCertificate = try keys.certificate(
+            "dtls.pem", commonName: "whootd", subjectAltNames: [])
+        let tlsCertificate = try loadTLSCertificate(keys)
+
+        let control = ControlPlane(store: try openStore(state), mfaKey: mfaKey)
         self.control = control
         let sealing = try AuditSealing(control: control, keys: keys, stateDirectory: state)
         sealing.start()
         self.sealing = sealing
         if options.seedDemo { _ = try control.ensureDemo() }
-
-        let dtlsCertificate = try keys.certificate(
-            "dtls.pem", commonName: "whootd", subjectAltNames: [])
-        let tlsCertificate = try loadTLSCertificate(keys)
 
         guard let udpAddress = PeerAddress(host: options.udpHost, port: options.udpPort) else {
             throw Options.UsageError(description: "bad udp address")
@@ -191,7 +194,7 @@ final class Daemon {
             do {
                 let fresh = try Options.parse(
                     ["--config", path],
-                    readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+                    readFile: Options.readConfigurationFile)
                 options.logLevel = fresh.logLevel
                 options.tlsCertificate = fresh.tlsCertificate
                 if let level = LogLevel(name: fresh.logLevel) { Logger.setLevel(level) }

@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 import Relay
 
@@ -72,6 +73,22 @@ struct Options {
     }
 
     /// Reads `--config` first (wherever it stands), then applies the other flags on top.
+    /// Reads a configuration file as UTF-8 text, with errors that say what is wrong with it.
+    static func readConfigurationFile(_ path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw UsageError(description: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw UsageError(description: "it is a directory") }
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw UsageError(description: "it cannot be read (check its permissions)")
+        }
+        guard let text = String(validating: Array(bytes), as: UTF8.self) else {
+            throw UsageError(description: "it is not UTF-8 text")
+        }
+        return text
+    }
+
     static func parse(_ arguments: [String], readFile: (String) throws -> String) throws
         -> Options
     {
@@ -98,9 +115,10 @@ struct Options {
     /// typo cannot silently leave a default in force.
     mutating func apply(configuration text: String, source: String) throws {
         var seen = Set<String>()
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false)
-            .enumerated()
-        {
+        // "\r\n" is one Character in Swift: split on it too, or a CRLF file is one line.
+        let lines = text.split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (number, rawLine) in lines.enumerated() {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
                 .first.map(String.init)?.trimmed ?? ""
             if line.isEmpty { continue }
@@ -229,7 +247,8 @@ struct Options {
             let secret = postgres ? Secret(value) : nil
             if key == "store" { store = secret } else { storeOwner = secret }
         default:
-            throw UsageError(description: "unknown setting \(key)")
+            let shown = key.count > 64 ? String(key.prefix(64)) + "..." : key
+            throw UsageError(description: "unknown setting \(shown)")
         }
     }
 

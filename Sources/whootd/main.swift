@@ -13,7 +13,7 @@ let options: Options
 do {
     options = try Options.parse(
         Array(CommandLine.arguments.dropFirst()),
-        readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+        readFile: Options.readConfigurationFile)
 } catch {
     FileHandle.standardError.write(Data("whootd: \(error)\n".utf8))
     exit(2)

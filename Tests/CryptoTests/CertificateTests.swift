@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import Testing
 
 #if canImport(Glibc)
@@ -66,6 +67,43 @@ import Testing
         }
         #expect(error.reason.contains("0644"))
         #expect(error.reason.contains("chmod 600"))
+    }
+
+    @Test func aKeyBehindADanglingLinkIsRefusedAndTheLinkKept() throws {
+        // A key on a volume not mounted yet: a new key in its place would make everything
+        // the old one sealed unreadable.
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/master.key"
+        #expect(symlink(directory.path + "/not-mounted/master.key", path) == 0)
+
+        let error = try #require(throws: CryptoError.self) {
+            _ = try KeyFile.read(path)
+        }
+        #expect(error.reason.contains("symbolic link"))
+        var entry = stat()
+        #expect(lstat(path, &entry) == 0 && entry.st_mode & S_IFMT == S_IFLNK)
+    }
+
+    @Test func creatingAKeyNeverReplacesWhatIsThere() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/master.key"
+        try KeyFile.create(path, contents: Secret([1, 2, 3]))
+        #expect(throws: CryptoError.self) {
+            try KeyFile.create(path, contents: Secret([4, 5, 6]))
+        }
+        #expect(try KeyFile.read(path)?.reveal == [1, 2, 3])
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(left == ["master.key"], "no temporary file left: \(left)")
+    }
+
+    @Test func aKeyFileOwnedByAnotherUserIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/db.key"
+        try KeyFile.create(path, contents: Secret([7]))
+        let other: uid_t = geteuid() == 65534 ? 65533 : 65534
+        guard chown(path, other, gid_t(getegid())) == 0 else { return }  // not root: no chown
+        let error = try #require(throws: CryptoError.self) { _ = try KeyFile.read(path) }
+        #expect(error.reason.contains("owned by uid \(other)"))
     }
 }
 
