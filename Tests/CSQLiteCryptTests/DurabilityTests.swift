@@ -44,17 +44,9 @@ struct DurabilityTests {
     }
 
     @Test func alteredWalFrameEndsTheLogAtRecoveryAndIsCounted() throws {
-        let dir = try ScratchDirectory()
-        let vfs = try TestVFS()
-        let db = try CryptDatabase(path: dir.path("tenant.db"), vfs: vfs)
-        try db.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;")
-        try fillTenantData(db, transactions: 1, rows: 30)
-        try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
-        try fillTenantData(db, transactions: 4, rows: 30, from: 500)
-        let frames = (dir.size("tenant.db-wal") - 32) / (4096 + 24)
+        let (dir, vfs) = try crashImageWithFourTransactionsInTheWAL(as: "crash")
+        let frames = (dir.size("crash.db-wal") - 32) / (4096 + 24)
 
-        try dir.copy("tenant.db", to: "crash.db")
-        try dir.copy("tenant.db-wal", to: "crash.db-wal")
         try dir.flipByte(of: "crash.db-wal", at: 32 + (frames - 2) * (4096 + 24) + 24 + 200)
         let rejectedBefore = whoot_crypt_wal_frames_rejected()
         let recovered = try CryptDatabase(path: dir.path("crash.db"), vfs: vfs, create: false)
@@ -69,16 +61,7 @@ struct DurabilityTests {
         // A torn write leaves at most the last, unacknowledged transaction behind the bad
         // frame; here three acknowledged ones follow it, so ending the log there would
         // lose them without a word. The open fails and says why instead.
-        let dir = try ScratchDirectory()
-        let vfs = try TestVFS()
-        let db = try CryptDatabase(path: dir.path("tenant.db"), vfs: vfs)
-        try db.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;")
-        try fillTenantData(db, transactions: 1, rows: 30)
-        try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
-        try fillTenantData(db, transactions: 4, rows: 30, from: 500)
-
-        try dir.copy("tenant.db", to: "damaged.db")
-        try dir.copy("tenant.db-wal", to: "damaged.db-wal")
+        let (dir, vfs) = try crashImageWithFourTransactionsInTheWAL(as: "damaged")
         try dir.flipByte(of: "damaged.db-wal", at: 32 + 24 + 200)
         var message = ""
         do {
@@ -111,4 +94,22 @@ struct DurabilityTests {
         #expect(try intactRows(recovered) == 120)
         #expect(try recovered.rows("PRAGMA integrity_check") == [["ok"]])
     }
+}
+
+/// A database with one checkpointed transaction and four more in its WAL, copied to
+/// `<name>.db` and `<name>.db-wal` while it was open, as a crash would leave them.
+private func crashImageWithFourTransactionsInTheWAL(as name: String) throws
+    -> (ScratchDirectory, TestVFS)
+{
+    let dir = try ScratchDirectory()
+    let vfs = try TestVFS()
+    let db = try CryptDatabase(path: dir.path("tenant.db"), vfs: vfs)
+    try db.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;")
+    try fillTenantData(db, transactions: 1, rows: 30)
+    try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+    try fillTenantData(db, transactions: 4, rows: 30, from: 500)
+    try dir.copy("tenant.db", to: name + ".db")
+    try dir.copy("tenant.db-wal", to: name + ".db-wal")
+    withExtendedLifetime(db) {}
+    return (dir, vfs)
 }
