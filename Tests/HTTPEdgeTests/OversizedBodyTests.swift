@@ -52,7 +52,8 @@ private func rawExchanges(
     let port = String(base.split(separator: ":").last ?? "")
     let script = """
         import socket, ssl, sys
-        port, rounds, size, expect = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+        port, rounds, size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+        expect = sys.argv[4] == "1"
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -60,7 +61,8 @@ private func rawExchanges(
             outcome = "reset"
             unsent = expect
             try:
-                with context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10)) as s:
+                raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+                with context.wrap_socket(raw) as s:
                     head = f"POST /upload HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: {size}\\r\\n"
                     if expect:
                         head += "Expect: 100-continue\\r\\n"

@@ -17,6 +17,9 @@ from conftest import READY_LINE, binary
 
 WAIT_S = 15.0
 MARKER = b"SECRETMARKER-0123456789abcdef-SECRETMARKER"
+# PEM framing around MARKER, not a key: what a damaged key file could hold.
+GARBAGE_PEM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
+                           "garbage-private-key.pem")
 
 
 def run_whootd(state: str, workdir: str):
@@ -116,7 +119,7 @@ def test_truncated_or_empty_symmetric_key_is_refused(state, name):
 @pytest.mark.parametrize("name", ["tls.pem", "dtls.pem", "audit-signing.pem"])
 def test_garbage_pem_key_is_refused_without_echoing_it(state, name):
     with open(key(state, name), "wb") as out:
-        out.write(b"-----BEGIN PRIVATE KEY-----\n" + MARKER + b"\n-----END PRIVATE KEY-----\n")
+        out.write(open(GARBAGE_PEM, "rb").read())
     assert_refused_and_untouched(state, [name], secret=MARKER)
 
 
