@@ -33,10 +33,10 @@ public struct JSONBody {
             throw APIError(400, "request body must be one JSON object")
         }
         if let name = JSONDuplicateKeys.first(in: body) {
-            throw APIError(400, "field \"\(Self.printable(name))\" appears more than once")
+            throw APIError(400, "field \"\(ErrorText.printable(name))\" appears more than once")
         }
         for key in object.keys.sorted() where !allowed.contains(key) {
-            throw APIError(400, "unknown field \"\(Self.printable(key))\"")
+            throw APIError(400, "unknown field \"\(ErrorText.printable(key))\"")
         }
         fields = object
     }
@@ -65,11 +65,5 @@ public struct JSONBody {
         case .int(let value)?: return value
         default: throw APIError(400, "field \"\(name)\" must be an integer")
         }
-    }
-
-    /// `key` cut short and stripped of control characters, safe to echo in an error.
-    static func printable(_ key: String) -> String {
-        let clean = key.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }
-        return String(String.UnicodeScalarView(clean.prefix(40)))
     }
 }

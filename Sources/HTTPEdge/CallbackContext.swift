@@ -73,9 +73,6 @@ final class RequestState {
     static let discardAllowance = 1 << 20
 
     let requestID: String
-    /// When the headers were complete (`ConnectionActivity.now()`, seconds): the body
-    /// must arrive within the connection timeout of it, however it is paced.
-    let startedAt = ConnectionActivity.now()
     var body: [UInt8] = []
     /// Set once the body passes the limit; the body is then dropped, not buffered.
     var tooLarge = false

@@ -16,30 +16,31 @@ enum MHDCallbacks {
             context.activity.requestStarted(connection, now: ConnectionActivity.now())
             let state = RequestState(requestID: RequestState.makeRequestID())
             slot.pointee = Unmanaged.passRetained(state).toOpaque()
+            let refusal: HTTPResponse
+            let readBodyFirst: Bool
             if let problem = FramingProblem.check(headerFields(connection)) {
-                var refusal = HTTPResponse.error(problem.status, problem.message)
-                refusal.headers.append(("Connection", "close"))
-                state.refusal = refusal
-                let tooMuch = RequestState.discardAllowance
-                if !problem.readBodyFirst || declaredLength(connection, exceeds: tooMuch)
-                    || expectsContinue(connection)
-                {
-                    return ResponseWriter.send(refusal, state, connection)
-                }
+                var closing = HTTPResponse.error(problem.status, problem.message)
+                closing.headers.append(("Connection", "close"))
+                refusal = closing
+                readBodyFirst = problem.readBodyFirst
+            } else if declaredLength(connection, exceeds: context.maxBodyBytes) {
+                refusal = tooLargeResponse(context)
+                readBodyFirst = true
+            } else {
                 return .YES
             }
-            // A body announced too large is answered at once only when the client waits
-            // for "100 Continue" (it then never sends the body) or when reading it to the
-            // end would cost too much. Otherwise the body is read and dropped and 413 goes
-            // out after it: a client still sending when the server closes gets a reset,
-            // which can destroy the 413 before the client reads it.
-            let limit = context.maxBodyBytes
-            if declaredLength(connection, exceeds: limit),
-               expectsContinue(connection)
-                || declaredLength(connection, exceeds: max(limit, RequestState.discardAllowance))
+            // A refused request is answered at once only when its body cannot be framed
+            // safely, when the client waits for "100 Continue" (it then never sends the
+            // body), or when reading the body to the end would cost too much. Otherwise
+            // the body is read and dropped and the answer goes out after it: a client
+            // still sending when the server closes gets a reset, which can destroy the
+            // answer before the client reads it.
+            if !readBodyFirst || expectsContinue(connection)
+                || declaredLength(connection, exceeds: RequestState.discardAllowance)
             {
-                return ResponseWriter.send(tooLargeResponse(context), state, connection)
+                return ResponseWriter.send(refusal, state, connection)
             }
+            state.refusal = refusal
             return .YES
         }
         let state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
@@ -47,13 +48,7 @@ enum MHDCallbacks {
         let count = uploadSize.pointee
         if count > 0 {
             uploadSize.pointee = 0
-            // libmicrohttpd times only the gaps between bytes; a body dribbled a byte at a
-            // time would hold its connection forever. The whole body gets one deadline.
-            let timeout = Double(context.connectionTimeoutSeconds)
-            if timeout > 0 && ConnectionActivity.now() - state.startedAt > timeout {
-                context.limitCounters.connectionTimeouts.add(1, ordering: .relaxed)
-                return .NO
-            }
+            // The body's deadline is kept by the server's sweeper (`ConnectionActivity`).
             // Past the discard allowance (only a chunked body gets there: a longer announced
             // one is answered at once) the connection is closed without an answer:
             // libmicrohttpd 0.9.75 refuses a response queued in the middle of a body.

@@ -27,7 +27,7 @@ struct FramingProblem: Equatable, CustomStringConvertible {
             let lower = name.lowercased()
             guard !name.isEmpty, name.utf8.allSatisfy(isTokenByte) else {
                 return FramingProblem(
-                    status: 400, message: "header name \"\(printable(name))\" is not a token",
+                    status: 400, message: "header name \"\(ErrorText.printable(name))\" is not a token",
                     readBodyFirst: false)
             }
             switch lower {
@@ -36,7 +36,7 @@ struct FramingProblem: Equatable, CustomStringConvertible {
             default:
                 if lower.hasPrefix("content-length") || lower.hasPrefix("transfer-encoding") {
                     return FramingProblem(
-                        status: 400, message: "malformed header \"\(printable(name))\"",
+                        status: 400, message: "malformed header \"\(ErrorText.printable(name))\"",
                         readBodyFirst: false)
                 }
             }
@@ -75,6 +75,9 @@ struct FramingProblem: Equatable, CustomStringConvertible {
             readBodyFirst: false)
     }
 
+    /// The punctuation RFC 9110 allows in a token, besides letters and digits.
+    private static let tokenPunctuation = Set("!#$%&'*+-.^_`|~".utf8)
+
     /// RFC 9110 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~
     private static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
@@ -82,13 +85,16 @@ struct FramingProblem: Equatable, CustomStringConvertible {
             UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         default:
-            return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+            return tokenPunctuation.contains(byte)
         }
     }
+}
 
-    /// `name` cut short and stripped of control characters, safe to echo in an error.
-    private static func printable(_ name: String) -> String {
-        let clean = name.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }
+/// Text from a request echoed in an error message.
+public enum ErrorText {
+    /// `text` cut to 40 characters and stripped of control characters.
+    public static func printable(_ text: String) -> String {
+        let clean = text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }
         return String(String.UnicodeScalarView(clean.prefix(40)))
     }
 }
