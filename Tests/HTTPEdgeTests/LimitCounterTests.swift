@@ -25,7 +25,7 @@ import Testing
         var configuration = testConfiguration()
         configuration.perIPConnectionLimit = 2
         try withServer(configuration) { server, _ in
-            let held = try (0..<4).map { _ in try openLoopback(port: server.boundPort) }
+            let held = try (0..<4).map { _ in try connectLoopback(port: server.boundPort) }
             defer { held.forEach { close($0) } }
             let deadline = Date().addingTimeInterval(3)
             while configuration.limitCounters.connectionLimitHits.load(ordering: .relaxed) < 2,
@@ -43,7 +43,7 @@ import Testing
         configuration.maxConnections = 3
         configuration.threadPoolSize = 1
         try withServer(configuration) { server, _ in
-            let held = try (0..<3).map { _ in try openLoopback(port: server.boundPort) }
+            let held = try (0..<3).map { _ in try connectLoopback(port: server.boundPort) }
             defer { held.forEach { close($0) } }
             let deadline = Date().addingTimeInterval(3)
             while configuration.limitCounters.connectionLimitHits.load(ordering: .relaxed) < 1,
@@ -61,7 +61,7 @@ import Testing
         configuration.connectionTimeoutSeconds = 1
         try withServer(configuration) { server, base in
             let answered = try curl(base + "/quick")
-            let silent = try openLoopback(port: server.boundPort)
+            let silent = try connectLoopback(port: server.boundPort)
             defer { close(silent) }
             var buffer = [UInt8](repeating: 0, count: 64)
             while recv(silent, &buffer, buffer.count, 0) > 0 {}
@@ -80,23 +80,5 @@ import Testing
 
         #expect(activity.closed(connection, now: 15) == (idle: 3, cut: false))
         #expect(activity.closed(connection, now: 20) == (idle: 0, cut: false))
-    }
-
-    private func openLoopback(port: UInt16) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else {
-            close(fd)
-            throw POSIXError(.ECONNREFUSED)
-        }
-        return fd
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import HTTPEdge
@@ -66,6 +67,44 @@ import Testing
             #expect(server.boundPort == port)
             #expect(withNew.status == 200)
             #expect(withOld.exitCode == 60)
+        }
+    }
+
+    /// Reloads race the worker threads that are accepting: the port must stay open and the
+    /// process alive. With libmicrohttpd's epoll loop, 3 of 5 runs of this test aborted
+    /// ("Failed to remove listen FD from epoll set"); CI once saw it on a single SIGHUP.
+    @Test func reloadsWhileClientsConnectNeverCloseThePort() throws {
+        let certificates = [TestCertificate.shared, try TestCertificate.make()]
+        try withServer { server, base in
+            let port = server.boundPort
+            let running = Mutex(true)
+            let refusals = Mutex(0)
+            let done = DispatchGroup()
+            for _ in 0..<8 {
+                DispatchQueue.global().async(group: done) {
+                    let hello = Array("not a TLS record\r\n".utf8)
+                    while running.withLock({ $0 }) {
+                        guard let fd = try? connectLoopback(port: port) else {
+                            refusals.withLock { $0 += 1 }
+                            continue
+                        }
+                        _ = write(fd, hello, hello.count)
+                        close(fd)
+                    }
+                }
+            }
+            for round in 0..<3000 {
+                let next = certificates[(round + 1) % 2]
+                try server.reloadCertificate(
+                    certificatePEM: next.certificatePEM, privateKeyPEM: next.privateKeyPEM)
+            }
+            running.withLock { $0 = false }
+            done.wait()
+            let served = try curl(base + "/", caFile: certificates[0].certificatePath)
+
+            #expect(refusals.withLock { $0 } == 0)
+            #expect(served.status == 200)
+            #expect(server.boundPort == port)
         }
     }
 

@@ -202,3 +202,27 @@ func countingEchoHandler(_ calls: Counter) -> (HTTPRequest) -> HTTPResponse {
         return echoHandler(request)
     }
 }
+
+/// A plain TCP connection to 127.0.0.1:`port` that waits at most 10 s for data. Throws
+/// when the connection is refused.
+func connectLoopback(port: UInt16) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+    var limit = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+
+    let status = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard status == 0 else {
+        let failure = POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECONNREFUSED)
+        close(fd)
+        throw failure
+    }
+    return fd
+}
