@@ -108,7 +108,10 @@ func run() -> Int32 {
     let spec: CommandSpec
     let args: [String: JSONValue]
     do {
-        invocation = try Invocation(Array(CommandLine.arguments.dropFirst()))
+        guard let arguments = ProcessArguments.current() else {
+            throw UsageError(message: "the command line could not be read")
+        }
+        invocation = try Invocation(Array(arguments.dropFirst()))
         if invocation.help {
             let noun = invocation.words.first
             if noun != nil, let spec = try? invocation.spec() {

@@ -1,3 +1,4 @@
+import Admin
 import Foundation
 import Logging
 
@@ -9,11 +10,15 @@ setvbuf(stdout, nil, _IOLBF, 0)
 // Every file whootd creates (database, keys, recordings) is private to its user.
 umask(0o077)
 
+guard let arguments = ProcessArguments.current() else {
+    FileHandle.standardError.write(Data(
+        "whootd: the command line could not be read (argc 0, no /proc/self/cmdline)\n".utf8))
+    exit(2)
+}
 let options: Options
 do {
     options = try Options.parse(
-        Array(CommandLine.arguments.dropFirst()),
-        readFile: Options.readConfigurationFile)
+        Array(arguments.dropFirst()), readFile: Options.readConfigurationFile)
 } catch {
     FileHandle.standardError.write(Data("whootd: \(error)\n".utf8))
     exit(2)
