@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 APT_PACKAGES=(
     libssl-dev libsrtp2-dev libopus-dev libsqlite3-dev libmicrohttpd-dev libargon2-dev
     libogg-dev libqrencode-dev zbar-tools chromium chromium-driver ffmpeg sox curl openssl
-    pkg-config python3-venv systemd postgresql-15 libpq-dev
+    pkg-config python3-venv systemd postgresql-15 libpq-dev faketime
 )
 VENV=.venv
 REQUIREMENTS=Tests/e2e/requirements.txt
