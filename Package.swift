@@ -40,7 +40,8 @@ let package = Package(
             dependencies: ["CSQLite", "CSQLiteCrypt", "CPostgres", "Crypto", "Wire", "Logging"],
             swiftSettings: swiftSettings),
         .target(
-            name: "Control", dependencies: ["Store", "Wire", "Crypto", "CArgon2", "CQRencode"],
+            name: "Control",
+            dependencies: ["Store", "Wire", "Crypto", "CArgon2", "CQRencode", "Logging"],
             swiftSettings: swiftSettings),
         .target(
             name: "Relay", dependencies: ["Wire", "Crypto", "CLinux", "Logging"],

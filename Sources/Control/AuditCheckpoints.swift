@@ -14,7 +14,9 @@ import Wire
 /// File line: `whoot-checkpoint-v1 <tenant> <seq> <entry_hash hex> <at_ms> <key_id>
 /// <signature hex>`.
 extension ControlPlane {
-    private static let checkpointLock = NSLock()
+    /// Held while a checkpoint is committed and its line appended, and while verification
+    /// reads both, so that it never sees one without the other.
+    static let checkpointLock = NSLock()
 
     /// Signs the tenant's log head unless the latest checkpoint already covers it.
     /// Returns the new checkpoint, or nil when there was nothing new or no signing key.
@@ -42,9 +44,28 @@ extension ControlPlane {
             return checkpoint
         }
         if let checkpoint, let file = auditSettings.checkpointFile {
-            try Self.appendCheckpointLine(checkpoint, to: file)
+            auditSettings.queueUnwritten(checkpoint)
+            try writeUnwrittenCheckpoints(to: file)
         }
         return checkpoint
+    }
+
+    /// Appends, oldest first, every checkpoint whose line is not in the file yet: the new
+    /// one and any that an earlier failure (a full disk, a directory in the file's place)
+    /// left queued. Throws the first failure; what is left stays queued for the next
+    /// checkpoint or verification. Called with `checkpointLock` held.
+    func writeUnwrittenCheckpoints(to file: String) throws {
+        var written = 0
+        for checkpoint in auditSettings.unwrittenCheckpoints {
+            do {
+                try Self.appendCheckpointLine(checkpoint, to: file)
+            } catch {
+                auditSettings.markWritten(written, failure: "\(error)")
+                throw error
+            }
+            written += 1
+        }
+        auditSettings.markWritten(written, failure: nil)
     }
 
     /// Checkpoints every tenant whose log moved since its last checkpoint (the timer's job).
@@ -52,31 +73,58 @@ extension ControlPlane {
         try tenants().compactMap { try checkpointAudit(tenant: $0.id, now: now) }
     }
 
+    /// One complete line of the checkpoint file: its number (from 1) and its checkpoint.
+    public struct CheckpointFileLine: Sendable, Equatable {
+        public let number: Int
+        public let checkpoint: AuditCheckpoint
+    }
+
     /// The checkpoints recorded in `path`, in file order; a missing file holds none.
-    /// A final line without its newline is a write cut short (a crash or a full disk) and
-    /// is skipped: it was never acknowledged. Throws on any complete line that is not a
-    /// checkpoint (the file was tampered with).
     public static func readCheckpointFile(_ path: String) throws -> [AuditCheckpoint] {
-        guard FileManager.default.fileExists(atPath: path) else { return [] }
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        try readCheckpointLines(path).map(\.checkpoint)
+    }
+
+    /// The checkpoint lines of `path`, in file order; a missing file holds none.
+    /// A final line without its newline is a write cut short (a crash or a full disk) and
+    /// is skipped: it was never acknowledged. Throws `ControlError` naming the file (and
+    /// the line) when it is not a regular file, cannot be read, or has a complete line
+    /// that is not a checkpoint (the file was tampered with).
+    public static func readCheckpointLines(_ path: String) throws -> [CheckpointFileLine] {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            if errno == ENOENT { return [] }
+            throw fileError("reading", path)
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw ControlError.conflict("audit checkpoint file \(path) is not a regular file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw fileError("reading", path)
+        }
+        var lines = Array(data).split(separator: 0x0A, omittingEmptySubsequences: false)
         lines.removeLast()  // after the last newline: empty, or a torn write
-        var checkpoints: [AuditCheckpoint] = []
-        for (index, line) in lines.enumerated() {
-            let fields = line.split(separator: " ").map(String.init)
-            guard fields.count == 7, fields[0] == "whoot-checkpoint-v1",
-                let tenant = Int64(fields[1]), let seq = Int64(fields[2]),
-                let hash = Hex.decode(fields[3]), hash.count == 32,
-                let atMs = Int64(fields[4]), let signature = Hex.decode(fields[6])
+        return try lines.enumerated().map { index, bytes in
+            guard let text = String(validating: bytes, as: UTF8.self),
+                let checkpoint = parseCheckpointLine(text)
             else {
                 throw ControlError.badRequest(
                     "checkpoint file \(path) line \(index + 1) is not a checkpoint")
             }
-            checkpoints.append(AuditCheckpoint(
-                tenant: TenantID(tenant), seq: seq, entryHash: hash, atMs: atMs,
-                keyID: fields[5], signature: signature))
+            return CheckpointFileLine(number: index + 1, checkpoint: checkpoint)
         }
-        return checkpoints
+    }
+
+    private static func parseCheckpointLine(_ line: String) -> AuditCheckpoint? {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+            .map(String.init)
+        guard fields.count == 7, fields[0] == "whoot-checkpoint-v1",
+            let tenant = Int64(fields[1]), let seq = Int64(fields[2]),
+            let hash = Hex.decode(fields[3]), hash.count == 32,
+            let atMs = Int64(fields[4]), let signature = Hex.decode(fields[6])
+        else { return nil }
+        return AuditCheckpoint(
+            tenant: TenantID(tenant), seq: seq, entryHash: hash, atMs: atMs,
+            keyID: fields[5], signature: signature)
     }
 
     static func appendCheckpointLine(_ checkpoint: AuditCheckpoint, to path: String) throws {

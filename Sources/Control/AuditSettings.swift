@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Store
 
 /// How the audit log is sealed: the Ed25519 key that signs checkpoints, the append-only
 /// file checkpoints are copied to, and how many entries may pass between checkpoints.
@@ -10,6 +11,12 @@ public final class AuditSettings: @unchecked Sendable {
     private var publicKeyValue: Ed25519.PublicKey?
     private var fileValue: String?
     private var everyValue: Int64 = 1_000
+    private var completeValue = true
+    private var unwritten: [AuditCheckpoint] = []
+    private var writeFailure: String?
+
+    /// Checkpoints kept for a file that cannot be written, oldest dropped beyond this.
+    static let maxUnwritten = 10_000
 
     /// Exports in progress that a client continues chunk by chunk.
     public let exports = AuditExportRegistry()
@@ -17,9 +24,13 @@ public final class AuditSettings: @unchecked Sendable {
     init() {}
 
     /// Installs the signing key and the checkpoint file (`<state>/audit/checkpoints.log`;
-    /// nil keeps checkpoints in the database only).
+    /// nil keeps checkpoints in the database only). `fileHoldsEveryCheckpoint` is true when
+    /// this process is the database's only writer (SQLite), so that verification requires
+    /// a line in the file for every checkpoint in the database; nodes sharing a PostgreSQL
+    /// database each hold only their own checkpoints in their file.
     public func configure(
-        signer: Ed25519.PrivateKey, checkpointFile: String?, checkpointEvery: Int64 = 1_000
+        signer: Ed25519.PrivateKey, checkpointFile: String?, checkpointEvery: Int64 = 1_000,
+        fileHoldsEveryCheckpoint: Bool = true
     ) throws {
         let publicKey = try signer.publicKey
         lock.lock()
@@ -27,6 +38,7 @@ public final class AuditSettings: @unchecked Sendable {
         publicKeyValue = publicKey
         fileValue = checkpointFile
         everyValue = max(1, checkpointEvery)
+        completeValue = fileHoldsEveryCheckpoint
         lock.unlock()
     }
 
@@ -41,6 +53,32 @@ public final class AuditSettings: @unchecked Sendable {
 
     /// Entries between automatic checkpoints.
     public var checkpointEvery: Int64 { locked { everyValue } }
+
+    /// Whether the file should hold a line for every checkpoint in the database.
+    public var fileHoldsEveryCheckpoint: Bool { locked { completeValue } }
+
+    /// Why the last append to the checkpoint file failed; nil once an append succeeds.
+    public var checkpointFileFailure: String? { locked { writeFailure } }
+
+    /// Checkpoints committed to the database whose line is not in the file yet, oldest
+    /// first. `ControlPlane` appends them in order, under its checkpoint lock.
+    var unwrittenCheckpoints: [AuditCheckpoint] { locked { unwritten } }
+
+    func queueUnwritten(_ checkpoint: AuditCheckpoint) {
+        locked {
+            unwritten.append(checkpoint)
+            if unwritten.count > Self.maxUnwritten { unwritten.removeFirst() }
+        }
+    }
+
+    /// The first `count` queued checkpoints reached the file; `failure` says why the next
+    /// did not (nil when the queue was emptied).
+    func markWritten(_ count: Int, failure: String?) {
+        locked {
+            unwritten.removeFirst(min(count, unwritten.count))
+            writeFailure = failure
+        }
+    }
 
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock()

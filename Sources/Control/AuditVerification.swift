@@ -41,28 +41,21 @@ public struct AuditVerificationReport: Sendable, Equatable {
 extension ControlPlane {
     /// Verifies `tenant`'s log: every entry's body hash and link to the previous entry,
     /// no missing seq, every checkpoint (database and `checkpointFile`) signed by the
-    /// configured key and matching the chain, and no checkpoint beyond the log's end.
+    /// configured key and matching the chain, no checkpoint beyond the log's end, and a
+    /// checkpoint file in order that lacks none of the database's checkpoints.
     /// Reads in pages of 2,000 entries.
     public func verifyAudit(tenant: TenantID) throws -> AuditVerificationReport {
         let scope = TenantScope(tenant)
         var report = AuditVerificationReport(tenant: tenant)
+        let read = try checkpointsToVerify(scope)
         var checkpoints: [Int64: [(String, AuditCheckpoint)]] = [:]
-        for checkpoint in try store.read({ try $0.auditCheckpoints(scope) }) {
+        for checkpoint in read.stored {
             checkpoints[checkpoint.seq, default: []].append(("database", checkpoint))
         }
-        var problems: [AuditProblem] = []
-        if let file = auditSettings.checkpointFile {
-            do {
-                for checkpoint in try Self.readCheckpointFile(file)
-                where checkpoint.tenant == tenant {
-                    checkpoints[checkpoint.seq, default: []].append(("file", checkpoint))
-                }
-            } catch let error as ControlError {
-                // A complete line that is not a checkpoint: the file was tampered with.
-                // The log does not verify; the chain is still checked for the first break.
-                problems.append(AuditProblem(seq: 0, reason: "\(error)"))
-            }
+        for checkpoint in read.inFile {
+            checkpoints[checkpoint.seq, default: []].append(("file", checkpoint))
         }
+        var problems = read.problems
         report.checkpoints = checkpoints.values.reduce(0) { $0 + $1.count }
         let key = auditSettings.publicKey
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import Store
 import Wire
 
@@ -9,6 +10,8 @@ import Wire
 /// Threading: every method may be called from any thread; the store serializes writes.
 /// Revocation handlers run on the thread whose change caused them, after the commit.
 public final class ControlPlane {
+    static let logger = Logger("control")
+
     /// The store this control plane reads and writes.
     public let store: Store
     let clock: () -> Int64
@@ -81,7 +84,15 @@ public final class ControlPlane {
         let settings = auditSettings
         if seq % settings.checkpointEvery == 0, settings.signer != nil {
             transaction.afterCommit { [weak self] in
-                _ = try? self?.checkpointAudit(tenant: scope.tenant, now: nowMs)
+                do {
+                    try self?.checkpointAudit(tenant: scope.tenant, now: nowMs)
+                } catch {
+                    // The change and its entry are committed; the checkpoint is signed by
+                    // the next one, or its line appended then (see `checkpointAudit`).
+                    Self.logger.error(
+                        "audit checkpoint failed", ["tenant.id": "\(scope.tenant.rawValue)",
+                                                    "error": "\(error)"])
+                }
             }
         }
     }

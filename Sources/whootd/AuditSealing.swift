@@ -17,11 +17,16 @@ final class AuditSealing {
     private let stopped = DispatchSemaphore(value: 0)
     private var thread: Thread?
 
-    init(control: ControlPlane, keys: KeyDirectory, stateDirectory: String) throws {
+    /// - Parameter soleWriter: whether this process is the database's only writer (SQLite),
+    ///   so that its checkpoint file must hold every checkpoint in the database.
+    init(control: ControlPlane, keys: KeyDirectory, stateDirectory: String, soleWriter: Bool)
+        throws
+    {
         self.control = control
         let key = try keys.ed25519("audit-signing.pem")
         try control.auditSettings.configure(
-            signer: key, checkpointFile: stateDirectory + "/audit/checkpoints.log")
+            signer: key, checkpointFile: stateDirectory + "/audit/checkpoints.log",
+            fileHoldsEveryCheckpoint: soleWriter)
     }
 
     /// Starts the timer thread; each turn signs every tenant's new entries.

@@ -58,7 +58,8 @@ final class Daemon {
 
         let control = ControlPlane(store: try openStore(state), mfaKey: mfaKey)
         self.control = control
-        let sealing = try AuditSealing(control: control, keys: keys, stateDirectory: state)
+        let sealing = try AuditSealing(
+            control: control, keys: keys, stateDirectory: state, soleWriter: options.store == nil)
         sealing.start()
         self.sealing = sealing
         if options.seedDemo { _ = try control.ensureDemo() }

@@ -1,0 +1,64 @@
+import Foundation
+import Store
+import Wire
+
+extension ControlPlane {
+    /// A tenant's checkpoints as verification sees them: from the database and from the
+    /// checkpoint file, and what is wrong with the file itself.
+    struct CheckpointsToVerify {
+        var stored: [AuditCheckpoint] = []
+        var inFile: [AuditCheckpoint] = []
+        var problems: [AuditProblem] = []
+    }
+
+    /// Reads the database's and the file's checkpoints together, under the checkpoint lock
+    /// (after appending any line a failed write left queued), then checks the file: it
+    /// must be readable, line by line; the tenant's lines must rise in seq; and, when the
+    /// file should hold every checkpoint (one node), each database checkpoint must have
+    /// its line. A file that was deleted, emptied or cut short therefore fails.
+    func checkpointsToVerify(_ scope: TenantScope) throws -> CheckpointsToVerify {
+        var result = CheckpointsToVerify()
+        let file = auditSettings.checkpointFile
+        var lines: [CheckpointFileLine]?
+        try Self.checkpointLock.withLock {
+            if let file {
+                try? writeUnwrittenCheckpoints(to: file)
+            }
+            result.stored = try store.read { try $0.auditCheckpoints(scope) }
+            guard let file else { return }
+            do {
+                lines = try Self.readCheckpointLines(file).filter {
+                    $0.checkpoint.tenant == scope.tenant
+                }
+            } catch let error as ControlError {
+                // A complete line that is not a checkpoint, or no readable file: it was
+                // tampered with. The chain is still checked for the first break.
+                result.problems.append(AuditProblem(seq: 0, reason: "\(error)"))
+            }
+        }
+        guard let file, let lines else { return result }
+        result.inFile = lines.map(\.checkpoint)
+        let name = URL(fileURLWithPath: file).lastPathComponent
+
+        for (previous, line) in zip(lines, lines.dropFirst())
+        where line.checkpoint.seq <= previous.checkpoint.seq {
+            result.problems.append(AuditProblem(
+                seq: line.checkpoint.seq, reason: "\(name) line \(line.number) holds the "
+                    + "checkpoint at seq \(line.checkpoint.seq) after line "
+                    + "\(previous.number)'s at seq \(previous.checkpoint.seq): lines were "
+                    + "reordered or copied in"))
+            break
+        }
+        guard auditSettings.fileHoldsEveryCheckpoint else { return result }
+        let seqsInFile = Set(lines.map(\.checkpoint.seq))
+        if let missing = result.stored.first(where: { !seqsInFile.contains($0.seq) }) {
+            let failure = auditSettings.checkpointFileFailure
+                .map { "; whootd could not write it: \($0)" } ?? ""
+            result.problems.append(AuditProblem(
+                seq: missing.seq, reason: "\(name) has no line for the database's checkpoint "
+                    + "at seq \(missing.seq): the file was deleted, emptied or cut short"
+                    + failure))
+        }
+        return result
+    }
+}
