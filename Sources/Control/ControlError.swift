@@ -8,6 +8,9 @@ public enum ControlError: Error, Equatable, CustomStringConvertible {
     case notFound(String)
     case conflict(String)
     case tooManyRequests(retryAfterSeconds: Int)
+    /// Stored data the request needs is missing or damaged (a recording file edited, cut or
+    /// swapped): the request was fine, the server cannot serve it.
+    case damaged(String)
 
     /// The HTTP status this error answers with.
     public var status: Int {
@@ -18,13 +21,14 @@ public enum ControlError: Error, Equatable, CustomStringConvertible {
         case .notFound: return 404
         case .conflict: return 409
         case .tooManyRequests: return 429
+        case .damaged: return 500
         }
     }
 
     public var description: String {
         switch self {
         case .badRequest(let message), .unauthorized(let message), .forbidden(let message),
-            .notFound(let message), .conflict(let message):
+            .notFound(let message), .conflict(let message), .damaged(let message):
             return message
         case .tooManyRequests(let seconds):
             return "too many attempts; try again in \(seconds) s"

@@ -33,10 +33,10 @@ extension RecordingService {
         -> (record: RecordingRecord, ogg: [UInt8])
     {
         let (record, key) = try openKey(principal, recording: id, operation: "download")
-        let sealed = try PrivateFiles.read(stateDirectory + "/" + record.path)
-        let contents = try SealedFileReader.open(
-            sealed, key: key, kind: .audio, allowIncomplete: !record.complete)
-        return (record, contents.plaintext)
+        let ogg = try readSealed(principal, record, key: key, operation: "download") {
+            $0.plaintext
+        }
+        return (record, ogg)
     }
 
     /// True while the recording's row (and with it its wrapped key) exists. Not audited: a
@@ -63,10 +63,9 @@ extension RecordingService {
         -> (record: RecordingRecord, wav: [UInt8])
     {
         let (record, key) = try openKey(principal, recording: id, operation: "export.wav")
-        let sealed = try PrivateFiles.read(stateDirectory + "/" + record.path)
-        let contents = try SealedFileReader.open(
-            sealed, key: key, kind: .audio, allowIncomplete: !record.complete)
-        let tracks = try Mixdown.tracks(ogg: contents.plaintext)
+        let tracks = try readSealed(principal, record, key: key, operation: "export.wav") {
+            try Mixdown.tracks(ogg: $0.plaintext)
+        }
         return (record, Mixdown.wav(Mixdown.mix(tracks)))
     }
 
@@ -76,10 +75,9 @@ extension RecordingService {
         -> (record: RecordingRecord, ogg: [UInt8])
     {
         let (record, key) = try openKey(principal, recording: id, operation: "export.ogg")
-        let sealed = try PrivateFiles.read(stateDirectory + "/" + record.path)
-        let contents = try SealedFileReader.open(
-            sealed, key: key, kind: .audio, allowIncomplete: !record.complete)
-        let tracks = try Mixdown.tracks(ogg: contents.plaintext)
+        let tracks = try readSealed(principal, record, key: key, operation: "export.ogg") {
+            try Mixdown.tracks(ogg: $0.plaintext)
+        }
         let speakers = tracks.map { "WHOOT_SPEAKER=\($0.speaker)" }
         let ogg = try MixdownOgg.encode(
             Mixdown.mix(tracks), comments: ["WHOOT_RECORDING=\(id)"] + speakers)
@@ -148,6 +146,55 @@ extension RecordingService {
         let sealed = try PrivateFiles.read(stateDirectory + "/" + record.path)
         let contents = try SealedFileReader.open(sealed, key: key, kind: .transcript)
         return String(decoding: contents.plaintext, as: UTF8.self)
+    }
+
+    /// Reads the recording's sealed audio file and hands its contents to `parse`. A file
+    /// that cannot be read, opened or parsed (edited, cut, swapped for another, missing) is
+    /// the stored data's fault, not the request's: the failure is audited as a second
+    /// `recording.access` event with outcome `failed`, logged, and thrown as
+    /// `ControlError.damaged` naming the recording.
+    private func readSealed<T>(
+        _ principal: Principal, _ record: RecordingRecord, key: Secret<[UInt8]>,
+        operation: String, parse: (SealedFileReader.Contents) throws -> T
+    ) throws -> T {
+        do {
+            let sealed = try PrivateFiles.read(stateDirectory + "/" + record.path)
+            return try parse(try SealedFileReader.open(
+                sealed, key: key, kind: .audio, allowIncomplete: !record.complete))
+        } catch let error as SealedFileError {
+            throw damaged(principal, record, operation: operation, reason: "\(error)")
+        } catch let error as RecordingError {
+            switch error {
+            case .corrupt, .io:
+                throw damaged(principal, record, operation: operation, reason: "\(error)")
+            case .key, .encoding:
+                throw error
+            }
+        }
+    }
+
+    private func damaged(
+        _ principal: Principal, _ record: RecordingRecord, operation: String, reason: String
+    ) -> ControlError {
+        let scope = TenantScope(principal.tenant)
+        let target = "recording:\(record.id)"
+        do {
+            try store.write { transaction in
+                try Self.audit(
+                    transaction, scope, principal.actor, .recordingAccess, target: target,
+                    at: clock(), metadata: [
+                        "operation": operation, "outcome": "failed", "reason": reason,
+                        "channel": record.channel.rawValue, "via": principal.via,
+                    ])
+            }
+        } catch {
+            Self.logger.error("recording failure not audited", ["error": "\(error)"])
+        }
+        Self.logger.error("recording file unreadable", [
+            "tenant.id": "\(principal.tenant.rawValue)", "recording.id": "\(record.id)",
+            "error": reason,
+        ])
+        return .damaged("recording \(record.id) cannot be read: \(reason)")
     }
 
     /// The record and its unwrapped file key, after auditing the access.

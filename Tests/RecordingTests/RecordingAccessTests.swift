@@ -1,3 +1,4 @@
+import Foundation
 import Control
 import Recording
 import Store
@@ -91,5 +92,48 @@ import Wire
             try fixture.service.update(fixture.admin, channel: fixture.channel,
                                        retention: .days(0))
         }
+    }
+}
+
+@Suite struct DamagedRecordingTests {
+    @Test func aDamagedFileIsNamedAuditedAsFailedAndLeavesTheOthersReadable() throws {
+        let fixture = try RecordingFixture()
+        let damaged = try fixture.record()
+        let intact = try fixture.record()
+        try #require(damaged.id != intact.id)
+        let path = fixture.directory + "/" + damaged.path
+        var bytes = try fixture.fileBytes(damaged)
+        bytes[bytes.count / 2] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let before = try fixture.audit().count
+
+        let error = #expect(throws: ControlError.self) {
+            try fixture.service.exportWAV(fixture.admin, recording: damaged.id)
+        }
+        guard case .damaged(let message)? = error else {
+            Issue.record("want .damaged, got \(String(describing: error))")
+            return
+        }
+        #expect(message.hasPrefix("recording \(damaged.id) cannot be read: chunk"), "\(message)")
+        #expect(message.contains("failed authentication"), "\(message)")
+        let events = Array(try fixture.audit().dropFirst(before))
+        #expect(events.map(\.entry.action) == ["recording.access", "recording.access"])
+        #expect(events.first?.entry.metadataJSON.contains(#""outcome":"allowed""#) == true)
+        #expect(events.last?.entry.metadataJSON.contains(#""outcome":"failed""#) == true)
+        #expect(events.last?.entry.metadataJSON.contains("failed authentication") == true)
+
+        #expect(!(try fixture.service.exportWAV(fixture.admin, recording: intact.id).wav.isEmpty))
+    }
+
+    @Test func aMissingFileIsNamedToo() throws {
+        let fixture = try RecordingFixture()
+        let record = try fixture.record()
+        try FileManager.default.removeItem(atPath: fixture.directory + "/" + record.path)
+
+        let error = #expect(throws: ControlError.self) {
+            try fixture.service.download(fixture.admin, recording: record.id)
+        }
+        #expect(error?.status == 500)
+        #expect(error?.description.hasPrefix("recording \(record.id) cannot be read") == true)
     }
 }

@@ -141,7 +141,8 @@ def test_damaged_recording_export_fails_clearly_audited_and_others_still_export(
             assert message.startswith("whootctl: ") and len(message.splitlines()) == 1 \
                 and len(message) > 40, f"{name}: {message!r}"
             assert not out.exists(), f"{name}: a partial export was left at --out"
-        assert access_entries(daemon, victim) == audited + 2, f"{name}: not audited"
+        # Each attempt audits its access, then its failure (outcome "failed").
+        assert access_entries(daemon, victim) == audited + 4, f"{name}: not audited"
 
         status, _, body = api(daemon, setup["token"], "GET",
                               f"/api/recordings/{victim}/audio.wav", content_type=None)
@@ -169,6 +170,13 @@ def test_damaged_file_is_not_reported_as_an_internal_error(setup, tmp_path):
         failed = export(daemon, setup["victim"], str(tmp_path / "x.wav"))
         assert failed.returncode != 0
         assert "internal" not in failed.stderr.lower(), failed.stderr
+        assert f"recording {setup['victim']} cannot be read" in failed.stderr, failed.stderr
+        rows = list(csv.DictReader(io.StringIO(
+            daemon.ctl("audit", "export", "--tenant", "demo").stdout)))
+        failures = [json.loads(row["metadata"]) for row in rows
+                    if row["action"] == "recording.access"
+                    and json.loads(row["metadata"]).get("outcome") == "failed"]
+        assert failures and "failed authentication" in failures[-1]["reason"], failures
     finally:
         with open(setup["path"], "wb") as out:
             out.write(setup["original"])
