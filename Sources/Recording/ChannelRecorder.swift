@@ -26,6 +26,13 @@ final class ChannelRecorder {
     private(set) var current: OpenFile?
     /// Files this recorder closed, for counters.
     private(set) var filesClosed = 0
+    /// Write failures in a row; the writer waits longer before each retry.
+    private(set) var failuresInARow = 0
+    /// Monotonic ms before which the writer leaves this recorder alone after a failure.
+    private(set) var retryAtMs: UInt64 = 0
+
+    /// Longest wait between retries after failures in a row, in ms.
+    static let maxRetryDelayMs: UInt64 = 30_000
 
     init(tap: RecordingTap, context: RecorderContext) {
         self.tap = tap
@@ -139,8 +146,24 @@ final class RecorderContext {
 extension ChannelRecorder {
     /// After a write error: closes the file as it stands (it opens up to its last whole
     /// chunk) and starts a new one with the next frame.
-    func abandonAfterError() {
+    /// Drops the file in progress after a failed write and schedules the next attempt:
+    /// 1 s after the first failure, doubling up to `maxRetryDelayMs`, so that a full disk
+    /// costs a few attempts (and log lines) a minute rather than one every turn. Frames
+    /// arriving meanwhile fill the tap, which drops and counts them. Returns the delay.
+    @discardableResult
+    func abandonAfterError(nowMs: UInt64) -> UInt64 {
         current?.file.close()
         current = nil
+        failuresInARow += 1
+        let delay = min(Self.maxRetryDelayMs, 1_000 << UInt64(min(failuresInARow - 1, 15)))
+        retryAtMs = nowMs &+ delay
+        return delay
+    }
+
+    /// A turn went through after failures: the next failure waits 1 s again. Returns how
+    /// many failures in a row there had been.
+    func recovered() -> Int {
+        defer { failuresInARow = 0 }
+        return failuresInARow
     }
 }

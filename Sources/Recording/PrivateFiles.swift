@@ -7,14 +7,23 @@ import Foundation
 /// Files and directories only whootd's user can read: files 0600, directories 0700.
 enum PrivateFiles {
     /// Creates every missing directory of `path` with mode 0700 and sets `path` to 0700.
+    /// Errors name the directory that could not be made and errno's text.
     static func makeDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(
-                atPath: path, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700])
-            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
-        } catch {
-            throw RecordingError.io("cannot create directory \(path): \(error)")
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
+                throw RecordingError.io(
+                    "cannot create directory \(prefix): \(String(cString: strerror(errno)))")
+            }
+        }
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw RecordingError.io("cannot create directory \(path): not a directory")
+        }
+        guard chmod(path, 0o700) == 0 else {
+            throw RecordingError.io(
+                "cannot set mode 0700 on \(path): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -120,7 +120,9 @@ public final class RecordingWriter: @unchecked Sendable {
     public func runOnce() {
         let now = monotonic()
         let active = recorders.withLock { Array($0.values) }
-        for recorder in active { guarded(recorder) { try $0.service(nowMs: now) } }
+        for recorder in active where recorder.retryAtMs <= now {
+            guarded(recorder, now: now) { try $0.service(nowMs: now) }
+        }
         let retired = retiring.withLock { list in
             defer { list.removeAll() }
             return list
@@ -129,7 +131,7 @@ public final class RecordingWriter: @unchecked Sendable {
             recorder.abandon()
         }
         for recorder in retired {
-            guarded(recorder) {
+            guarded(recorder, now: now) {
                 try $0.service(nowMs: now)
                 try $0.close()
             }
@@ -138,21 +140,37 @@ public final class RecordingWriter: @unchecked Sendable {
 
     /// Closes every open file (writer stopping).
     public func closeAll() {
+        let now = monotonic()
         for recorder in recorders.withLock({ Array($0.values) }) {
-            guarded(recorder) { try $0.close() }
+            guarded(recorder, now: now) { try $0.close() }
         }
     }
 
-    private func guarded(_ recorder: ChannelRecorder, _ body: (ChannelRecorder) throws -> Void) {
+    /// Runs one step of `recorder`; a failure is counted, logged with when the next attempt
+    /// comes, and drops the file in progress (see `ChannelRecorder.abandonAfterError`).
+    private func guarded(
+        _ recorder: ChannelRecorder, now: UInt64, _ body: (ChannelRecorder) throws -> Void
+    ) {
+        let tenant = "\(recorder.tap.tenant.rawValue)"
+        let channel = "\(recorder.tap.channel.rawValue)"
         do {
             try body(recorder)
         } catch {
             errors.add(1, ordering: .relaxed)
+            let delay = recorder.abandonAfterError(nowMs: now)
             Self.logger.error("recording write failed", [
-                "tenant.id": "\(recorder.tap.tenant.rawValue)",
-                "channel.id": "\(recorder.tap.channel.rawValue)", "error": "\(error)",
+                "tenant.id": tenant, "channel.id": channel, "error": "\(error)",
+                "retry.in_ms": "\(delay)", "failures.in_a_row": "\(recorder.failuresInARow)",
             ])
-            recorder.abandonAfterError()
+            return
+        }
+        // Resumed once a file is open again (a silent channel proves nothing).
+        if recorder.failuresInARow > 0, recorder.current != nil {
+            let failures = recorder.recovered()
+            Self.logger.notice("recording writes resumed", [
+                "tenant.id": tenant, "channel.id": channel,
+                "failures.in_a_row": "\(failures)",
+            ])
         }
     }
 }

@@ -94,7 +94,8 @@ final class Daemon {
             whip: whip, relay: relay, control: control, recording: recording.service,
             metrics: MetricsRenderer(
                 relay: relay, http: httpMetrics,
-                limits: LimitHits(relay: relay, http: httpLimits, control: control)),
+                limits: LimitHits(relay: relay, http: httpLimits, control: control),
+                recording: recording.service.writer),
             joinTokenTTLSeconds: options.joinTokenTTLSeconds,
             cors: CrossOrigin(allowed: options.allowedOrigins))
         let metrics = httpMetrics

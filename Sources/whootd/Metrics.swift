@@ -1,4 +1,5 @@
 import Foundation
+import Recording
 import Relay
 import Synchronization
 
@@ -53,6 +54,7 @@ struct MetricsRenderer {
     let relay: Relay
     let http: HTTPMetrics
     let limits: LimitHits
+    let recording: RecordingWriter
 
     func render() -> String {
         var out = ""
@@ -89,6 +91,12 @@ struct MetricsRenderer {
              counters.sessionsClosed.load(ordering: .relaxed)),
         ]
         for (name, help, value) in series { counter(&out, name, help, value) }
+        gauge(&out, "whoot_recording_channels", "Channels being recorded.",
+              UInt64(recording.taps().count))
+        counter(&out, "whoot_recording_write_errors_total",
+                "Recording file or database writes that failed (a full disk, say); each is "
+                    + "logged, and the channel's recording retries after a pause.",
+                recording.errorCount)
 
         out += "# HELP whoot_drops_total Datagrams dropped by the media plane, by reason.\n"
         out += "# TYPE whoot_drops_total counter\n"

@@ -171,3 +171,41 @@ func signIn(_ fixture: RecordingFixture, role: MemberRole, handle: String? = nil
     return try fixture.control.authenticate(
         session: login.token.reveal, now: fixture.nowMs, ip: "192.0.2.9", requestID: "req-1")
 }
+
+@Suite struct WriteFailureTests {
+    /// A disk that refuses writes (here: a file where the recordings directory belongs) is
+    /// retried 1, 2, 4, 8 … s apart, never every 20 ms turn, and recording resumes once
+    /// the disk takes writes again.
+    @Test func aFailingDiskIsRetriedAfterGrowingPausesThenRecordingResumes() throws {
+        let fixture = try RecordingFixture()
+        let blocker = fixture.directory + "/recordings"
+        try? FileManager.default.removeItem(atPath: blocker)
+        #expect(FileManager.default.createFile(atPath: blocker, contents: Data()))
+        try fixture.service.update(fixture.admin, channel: fixture.channel, enabled: true)
+        let tap = fixture.writer.tap(tenant: fixture.tenant, channel: fixture.channel)
+        let tone = ToneEncoder(frequency: 440)
+        var frames: UInt32 = 0
+        func talk(seconds: Int) {
+            for _ in 0..<(seconds * 50) {
+                fixture.speak(tone, as: MemberID(1), into: tap, count: 1,
+                              startMs: fixture.monoMs, timestamp: frames * 960)
+                fixture.writer.runOnce()
+                fixture.monoMs += 20
+                frames += 1
+            }
+        }
+
+        talk(seconds: 10)
+        // Attempts at 0, 1, 3 and 7 s; the next waits until 15 s.
+        #expect(fixture.writer.errorCount == 4)
+
+        try FileManager.default.removeItem(atPath: blocker)
+        talk(seconds: 6)
+        #expect(fixture.writer.errorCount == 4)
+        try fixture.service.update(fixture.admin, channel: fixture.channel, enabled: false)
+        fixture.writer.runOnce()
+        let record = try requireRecord(try fixture.service.list(fixture.admin).first)
+        #expect(record.complete)
+        #expect((record.durationMs ?? 0) >= 500, "\(String(describing: record.durationMs))")
+    }
+}

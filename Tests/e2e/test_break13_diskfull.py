@@ -17,7 +17,7 @@ import time
 import pytest
 
 from conftest import Daemon
-from peer import Peer, band_share_of
+from peer import Peer, band_share_of, http_request_sync
 from test_recording import recordings
 
 TMPFS = "20m"
@@ -79,6 +79,15 @@ def fill(path: str) -> int:
     return written
 
 
+def write_errors_metric(daemon) -> float:
+    code, _, body = http_request_sync(daemon.base_url, "GET", "/metrics")
+    assert code == 200
+    for line in body.decode().splitlines():
+        if line.startswith("whoot_recording_write_errors_total "):
+            return float(line.split()[1])
+    raise AssertionError("no whoot_recording_write_errors_total in /metrics")
+
+
 def status(daemon) -> dict:
     return json.loads(daemon.ctl("--json", "recording", "status").stdout)
 
@@ -111,6 +120,7 @@ def test_full_disk_keeps_the_call_stops_recording_clearly_and_loses_nothing(
                 observed["frames_while_full"] = len(alice.samples()) // 960 - frames
                 observed["tail"] = alice.samples()[-48000:]
                 observed["errors_full"] = status(daemon)["write_errors"]
+                observed["metric_full"] = write_errors_metric(daemon)
                 observed["errors_before"] = errors_before
                 observed["log_lines_full"] = daemon.output().count("recording write failed")
                 observed["admin_write"] = daemon.ctl(
@@ -133,6 +143,7 @@ def test_full_disk_keeps_the_call_stops_recording_clearly_and_loses_nothing(
         assert band_share_of(observed["tail"], 660) > 0.8
         assert observed["errors_full"] > observed["errors_before"] or \
             observed["errors_full"] > 0, "no recording write error was counted"
+        assert observed["metric_full"] >= observed["errors_full"], observed["metric_full"]
         assert "recording write failed" in log and "No space left" in log, log[-3000:]
         # One clear line, not one per writer turn (every 20 ms) while the disk is full.
         problems = []
