@@ -113,7 +113,8 @@ import Wire
             try? FileManager.default.removeItem(atPath: credentials)
         }
         let bytes = SecureRandom.bytes(32)
-        #expect(FileManager.default.createFile(atPath: credentials + "/db.key", contents: Data(bytes)))
+        #expect(FileManager.default.createFile(
+            atPath: credentials + "/db.key", contents: Data(bytes)))
 
         let key = try DatabaseKey.load(
             stateDirectory: state, environment: ["CREDENTIALS_DIRECTORY": credentials])

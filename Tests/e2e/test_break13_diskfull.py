@@ -22,6 +22,9 @@ from test_recording import recordings
 
 TMPFS = "20m"
 
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0, reason="needs root for a mount namespace with its own tmpfs")
+
 
 @pytest.fixture
 def namespace():
@@ -38,8 +41,9 @@ def namespace():
         assert holder.stdout.readline().strip() == "mounted", "tmpfs not mounted"
         wrapper = os.path.join(workdir, "whootd-in-ns")
         with open(wrapper, "w") as out:
-            out.write(f"#!/bin/sh\nexec nsenter -t {holder.pid} -m -- "
-                      f"{os.path.join(os.path.dirname(__file__), '..', '..', '.build', 'debug', 'whootd')} \"$@\"\n")
+            whootd = os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug",
+                                  "whootd")
+            out.write(f"#!/bin/sh\nexec nsenter -t {holder.pid} -m -- {whootd} \"$@\"\n")
         os.chmod(wrapper, 0o755)
         yield workdir, wrapper, f"/proc/{holder.pid}/root"
     finally:
