@@ -14,6 +14,13 @@ extension Fixture {
         return try key.publicKey
     }
 
+    /// Seals the log with a checkpoint every 4 entries and makes tenant acme with two
+    /// channels and three members: 12 entries, checkpoints at 4, 8 and 12.
+    func sealedTenantWithThreeCheckpoints() throws -> TenantID {
+        try sealAudit(every: 4)
+        return try tenant("acme", channels: ["a", "b"], members: ["x", "y", "z"])
+    }
+
     /// Every audit record of `tenant`, in order.
     func auditLog(_ tenant: TenantID) throws -> [AuditRecord] {
         try control.store.read { try $0.auditEvents(TenantScope(tenant), limit: 100_000) }

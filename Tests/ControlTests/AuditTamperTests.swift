@@ -15,9 +15,7 @@ import Wire
     init() throws {
         fixture = try Fixture()
         control = fixture.control
-        try fixture.sealAudit(every: 4)
-        tenant = try fixture.tenant("acme", channels: ["a", "b"], members: ["x", "y", "z"])
-        // 1 + 2 + 3 × 3 = 12 entries, checkpoints at 4, 8 and 12.
+        tenant = try fixture.sealedTenantWithThreeCheckpoints()
     }
 
     /// Runs raw SQL on the database file with the append-only triggers dropped.
