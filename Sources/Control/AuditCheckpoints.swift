@@ -14,8 +14,8 @@ import Wire
 /// File line: `whoot-checkpoint-v1 <tenant> <seq> <entry_hash hex> <at_ms> <key_id>
 /// <signature hex>`.
 extension ControlPlane {
-    /// Held while a checkpoint is committed and its line appended, and while verification
-    /// reads both, so that it never sees one without the other.
+    /// Held while a checkpoint's line is appended and its row committed, and while
+    /// verification reads both, so that it never sees the row without the line.
     static let checkpointLock = NSLock()
 
     /// Signs the tenant's log head unless the latest checkpoint already covers it.
@@ -30,7 +30,8 @@ extension ControlPlane {
         defer { Self.checkpointLock.unlock() }
         let scope = TenantScope(tenant)
 
-        let checkpoint = try store.write { transaction -> AuditCheckpoint? in
+        let file = auditSettings.checkpointFile
+        return try store.write { transaction -> AuditCheckpoint? in
             guard let head = try transaction.auditHead(scope) else { return nil }
             if let latest = try transaction.latestAuditCheckpoint(scope), latest.seq >= head.seq {
                 return nil
@@ -40,32 +41,17 @@ extension ControlPlane {
             let checkpoint = AuditCheckpoint(
                 tenant: tenant, seq: head.seq, entryHash: head.entryHash, atMs: now,
                 keyID: publicKey.keyID, signature: try signer.sign(message))
+            // The file's line first: when it cannot be written (a full disk) there is no
+            // checkpoint at all and the next one covers these entries; when whootd dies
+            // between the append and the commit, the file holds a line the database lacks,
+            // which still verifies against the chain. So every checkpoint in the database
+            // has its line, across failures and restarts.
+            if let file {
+                try Self.appendCheckpointLine(checkpoint, to: file)
+            }
             try transaction.insertAuditCheckpoint(checkpoint)
             return checkpoint
         }
-        if let checkpoint, let file = auditSettings.checkpointFile {
-            auditSettings.queueUnwritten(checkpoint)
-            try writeUnwrittenCheckpoints(to: file)
-        }
-        return checkpoint
-    }
-
-    /// Appends, oldest first, every checkpoint whose line is not in the file yet: the new
-    /// one and any that an earlier failure (a full disk, a directory in the file's place)
-    /// left queued. Throws the first failure; what is left stays queued for the next
-    /// checkpoint or verification. Called with `checkpointLock` held.
-    func writeUnwrittenCheckpoints(to file: String) throws {
-        var written = 0
-        for checkpoint in auditSettings.unwrittenCheckpoints {
-            do {
-                try Self.appendCheckpointLine(checkpoint, to: file)
-            } catch {
-                auditSettings.markWritten(written, failure: "\(error)")
-                throw error
-            }
-            written += 1
-        }
-        auditSettings.markWritten(written, failure: nil)
     }
 
     /// Checkpoints every tenant whose log moved since its last checkpoint (the timer's job).

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Store
 
 /// How the audit log is sealed: the Ed25519 key that signs checkpoints, the append-only
 /// file checkpoints are copied to, and how many entries may pass between checkpoints.
@@ -12,11 +11,6 @@ public final class AuditSettings: @unchecked Sendable {
     private var fileValue: String?
     private var everyValue: Int64 = 1_000
     private var completeValue = true
-    private var unwritten: [AuditCheckpoint] = []
-    private var writeFailure: String?
-
-    /// Checkpoints kept for a file that cannot be written, oldest dropped beyond this.
-    static let maxUnwritten = 10_000
 
     /// Exports in progress that a client continues chunk by chunk.
     public let exports = AuditExportRegistry()
@@ -56,29 +50,6 @@ public final class AuditSettings: @unchecked Sendable {
 
     /// Whether the file should hold a line for every checkpoint in the database.
     public var fileHoldsEveryCheckpoint: Bool { locked { completeValue } }
-
-    /// Why the last append to the checkpoint file failed; nil once an append succeeds.
-    public var checkpointFileFailure: String? { locked { writeFailure } }
-
-    /// Checkpoints committed to the database whose line is not in the file yet, oldest
-    /// first. `ControlPlane` appends them in order, under its checkpoint lock.
-    var unwrittenCheckpoints: [AuditCheckpoint] { locked { unwritten } }
-
-    func queueUnwritten(_ checkpoint: AuditCheckpoint) {
-        locked {
-            unwritten.append(checkpoint)
-            if unwritten.count > Self.maxUnwritten { unwritten.removeFirst() }
-        }
-    }
-
-    /// The first `count` queued checkpoints reached the file; `failure` says why the next
-    /// did not (nil when the queue was emptied).
-    func markWritten(_ count: Int, failure: String?) {
-        locked {
-            unwritten.removeFirst(min(count, unwritten.count))
-            writeFailure = failure
-        }
-    }
 
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock()

@@ -11,19 +11,17 @@ extension ControlPlane {
         var problems: [AuditProblem] = []
     }
 
-    /// Reads the database's and the file's checkpoints together, under the checkpoint lock
-    /// (after appending any line a failed write left queued), then checks the file: it
-    /// must be readable, line by line; the tenant's lines must rise in seq; and, when the
-    /// file should hold every checkpoint (one node), each database checkpoint must have
-    /// its line. A file that was deleted, emptied or cut short therefore fails.
+    /// Reads the database's and the file's checkpoints together, under the checkpoint lock,
+    /// then checks the file: it must be readable, line by line; the tenant's lines must rise
+    /// in seq (a seq may repeat only as a later signature of the same head: its first
+    /// commit failed after the append); and, when the file should hold every checkpoint
+    /// (one node), each database checkpoint must have its line. A file that was deleted,
+    /// emptied or cut short therefore fails.
     func checkpointsToVerify(_ scope: TenantScope) throws -> CheckpointsToVerify {
         var result = CheckpointsToVerify()
         let file = auditSettings.checkpointFile
         var lines: [CheckpointFileLine]?
         try Self.checkpointLock.withLock {
-            if let file {
-                try? writeUnwrittenCheckpoints(to: file)
-            }
             result.stored = try store.read { try $0.auditCheckpoints(scope) }
             guard let file else { return }
             do {
@@ -41,7 +39,7 @@ extension ControlPlane {
         let name = URL(fileURLWithPath: file).lastPathComponent
 
         for (previous, line) in zip(lines, lines.dropFirst())
-        where line.checkpoint.seq <= previous.checkpoint.seq {
+        where !Self.follows(line.checkpoint, previous.checkpoint) {
             result.problems.append(AuditProblem(
                 seq: line.checkpoint.seq, reason: "\(name) line \(line.number) holds the "
                     + "checkpoint at seq \(line.checkpoint.seq) after line "
@@ -52,13 +50,18 @@ extension ControlPlane {
         guard auditSettings.fileHoldsEveryCheckpoint else { return result }
         let seqsInFile = Set(lines.map(\.checkpoint.seq))
         if let missing = result.stored.first(where: { !seqsInFile.contains($0.seq) }) {
-            let failure = auditSettings.checkpointFileFailure
-                .map { "; whootd could not write it: \($0)" } ?? ""
             result.problems.append(AuditProblem(
                 seq: missing.seq, reason: "\(name) has no line for the database's checkpoint "
-                    + "at seq \(missing.seq): the file was deleted, emptied or cut short"
-                    + failure))
+                    + "at seq \(missing.seq): the file was deleted, emptied or cut short"))
         }
         return result
+    }
+
+    /// Whether `next` may follow `previous` in the file: a later seq, or the same head
+    /// signed again later (the first signature's commit failed after its append).
+    static func follows(_ next: AuditCheckpoint, _ previous: AuditCheckpoint) -> Bool {
+        next.seq > previous.seq
+            || (next.seq == previous.seq && next.entryHash == previous.entryHash
+                && next.atMs > previous.atMs)
     }
 }

@@ -108,8 +108,11 @@ func run() -> Int32 {
     let spec: CommandSpec
     let args: [String: JSONValue]
     do {
-        guard let arguments = ProcessArguments.current() else {
-            throw UsageError(message: "the command line could not be read")
+        let arguments: [String]
+        do {
+            arguments = try ProcessArguments.current()
+        } catch {
+            throw UsageError(message: "\(error)")
         }
         invocation = try Invocation(Array(arguments.dropFirst()))
         if invocation.help {

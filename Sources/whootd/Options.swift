@@ -157,6 +157,10 @@ struct Options {
             case "--no-demo": seedDemo = false
             case "--help", "-h": throw UsageError(description: Self.usage)
             default:
+                guard !flag.isEmpty else {
+                    throw UsageError(description: "an empty argument where an option belongs "
+                        + "(argument \(index + 1))\n\(Self.usage)")
+                }
                 guard flag.hasPrefix("--"), let key = Self.flagKeys[flag] else {
                     throw UsageError(description: "unknown option \(flag)\n\(Self.usage)")
                 }

@@ -10,13 +10,9 @@ setvbuf(stdout, nil, _IOLBF, 0)
 // Every file whootd creates (database, keys, recordings) is private to its user.
 umask(0o077)
 
-guard let arguments = ProcessArguments.current() else {
-    FileHandle.standardError.write(Data(
-        "whootd: the command line could not be read (argc 0, no /proc/self/cmdline)\n".utf8))
-    exit(2)
-}
 let options: Options
 do {
+    let arguments = try ProcessArguments.current()
     options = try Options.parse(
         Array(arguments.dropFirst()), readFile: Options.readConfigurationFile)
 } catch {

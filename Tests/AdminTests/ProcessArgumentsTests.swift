@@ -4,23 +4,29 @@ import Testing
 @testable import Admin
 
 @Suite struct ProcessArgumentsTests {
-    @Test func aCmdlineImageSplitsAtEachNul() {
+    @Test func aCmdlineImageSplitsAtEachNul() throws {
         let image = Data("whootd\0--state-dir\0/srv/whoot\0\0--https\0[::1]:8443\0".utf8)
 
-        #expect(ProcessArguments.fromKernel(image)
+        #expect(try ProcessArguments.fromKernel(image)
             == ["whootd", "--state-dir", "/srv/whoot", "", "--https", "[::1]:8443"])
     }
 
-    @Test func aMissingOrEmptyImageGivesNoArguments() {
-        #expect(ProcessArguments.fromKernel(nil) == nil)
-        #expect(ProcessArguments.fromKernel(Data()) == nil)
+    @Test func anArgumentThatIsNotUTF8IsRefusedNotReplaced() {
+        let image = Data("whootd\0--state-dir\0/tmp/caf".utf8) + Data([0xE9, 0])
+
+        let error = #expect(throws: ProcessArguments.Failure.self) {
+            try ProcessArguments.fromKernel(image)
+        }
+        #expect(error?.description.contains("argument 2 is not UTF-8") == true)
+        #expect(error?.description.contains("/tmp/caf\\xe9") == true,
+                "\(String(describing: error))")
     }
 
-    @Test func thisProcessHasItsProgramNameFirst() throws {
-        let arguments = try #require(ProcessArguments.current())
-        let kernel = try #require(ProcessArguments.fromKernel(
-            FileManager.default.contents(atPath: "/proc/self/cmdline")))
+    @Test func anEmptyImageIsRefused() {
+        #expect(throws: ProcessArguments.Failure.self) { try ProcessArguments.fromKernel(Data()) }
+    }
 
-        #expect(arguments == kernel)
+    @Test func thisProcessReadsWhatSwiftReads() throws {
+        #expect(try ProcessArguments.current() == CommandLine.arguments)
     }
 }

@@ -1,11 +1,13 @@
 import Control
+import Crypto
 import Foundation
+import Store
 import Testing
 import Wire
 
 /// The checkpoint file is the copy of the checkpoints kept outside the database: a file
-/// deleted, cut, reordered or unreadable fails verification, and a line whose append
-/// failed is appended, in order, once the file can be written again.
+/// deleted, cut, reordered or unreadable fails verification, and a checkpoint whose line
+/// cannot be written is not made at all.
 @Suite struct CheckpointFileTests {
     let fixture: Fixture
     let control: ControlPlane
@@ -79,25 +81,50 @@ import Wire
         #expect(found.reason.contains("is not a regular file"), "\(found)")
     }
 
-    @Test func aLineWhoseAppendFailedIsAppendedInOrderLater() throws {
+    @Test func aFailedAppendLeavesNoCheckpointAndTheNextCoversItsEntries() throws {
         let aside = path + ".aside"
         try FileManager.default.moveItem(atPath: path, toPath: aside)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        // The fourth change makes entry 16, whose automatic checkpoint commits but cannot
-        // be appended; so can an explicit one after a fifth change.
+        // The fourth change makes entry 16, whose automatic checkpoint fails (logged); so
+        // does an explicit one after a fifth change.
         for name in ["c", "d", "e", "f", "g"] {
             _ = try control.createChannel(tenant: tenant, name: name, actor: .system)
         }
         #expect(throws: ControlError.self) {
             try control.checkpointAudit(tenant: tenant, now: fixture.nowMs)
         }
-        let failure = try #require(control.auditSettings.checkpointFileFailure)
-        #expect(failure.contains("Is a directory"), "\(failure)")
+        let stored = try control.store.read { try $0.auditCheckpoints(TenantScope(tenant)) }
+        #expect(stored.map(\.seq) == [4, 8, 12], "no checkpoint without its line")
 
         try FileManager.default.removeItem(atPath: path)
         try FileManager.default.moveItem(atPath: aside, toPath: path)
-        #expect(try problem() == nil, "verification appends what was left first")
-        #expect(try ControlPlane.readCheckpointFile(path).map(\.seq) == [4, 8, 12, 16, 17])
-        #expect(control.auditSettings.checkpointFileFailure == nil)
+        #expect(try problem() == nil)
+        try control.checkpointAudit(tenant: tenant, now: fixture.nowMs)
+        #expect(try ControlPlane.readCheckpointFile(path).map(\.seq) == [4, 8, 12, 17])
+        #expect(try control.verifyAudit(tenant: tenant).lastCheckpointSeq == 17)
+    }
+
+    @Test func aHeadSignedAgainAfterAFailedCommitIsAcceptedButACopiedLineIsNot() throws {
+        let last = try #require(try ControlPlane.readCheckpointFile(path).last)
+        let signer = try #require(control.auditSettings.signer)
+        let atMs = last.atMs + 1_000
+        let again = AuditCheckpoint(
+            tenant: last.tenant, seq: last.seq, entryHash: last.entryHash, atMs: atMs,
+            keyID: last.keyID, signature: try signer.sign(AuditChain.checkpointMessage(
+                tenant: last.tenant.rawValue, seq: last.seq, entryHash: last.entryHash,
+                atMs: atMs)))
+        let kept = try lines()
+        try rewrite(kept + [line(again)])
+        #expect(try problem() == nil, "the same head signed later: a retried checkpoint")
+
+        try rewrite(kept + [kept[2]])
+        let found = try #require(try problem())
+        #expect(found.reason.contains("line 4"), "\(found)")
+    }
+
+    func line(_ checkpoint: AuditCheckpoint) -> String {
+        "whoot-checkpoint-v1 \(checkpoint.tenant.rawValue) \(checkpoint.seq) "
+            + "\(Hex.encode(checkpoint.entryHash)) \(checkpoint.atMs) \(checkpoint.keyID) "
+            + "\(Hex.encode(checkpoint.signature))\n"
     }
 }

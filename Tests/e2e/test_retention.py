@@ -4,8 +4,10 @@ deletion, and leaves recordings still within their retention alone.
 
 The clock is moved with libfaketime (Debian `faketime`, installed by scripts/setup.sh),
 preloaded into whootd only: it reads its offset from a file the test rewrites, so the
-jump happens while the daemon runs. Monotonic clocks are left alone, so timers, the relay
-and the retention interval keep real time. (Under libfaketime Swift's CommandLine.arguments
+jump happens while the daemon runs. Monotonic clocks are left alone, so timers and the
+retention interval keep real time; the relay's stale-packet check compares the kernel's
+arrival stamp (real time) with whootd's wall clock (moved), so a call live across the jump
+loses its audio here, which a real clock step does not do: no call is live at the jump. (Under libfaketime Swift's CommandLine.arguments
 comes back empty; whootd then reads /proc/self/cmdline, which this test also relies on.)"""
 
 import asyncio
