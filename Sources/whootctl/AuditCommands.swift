@@ -81,26 +81,22 @@ enum AuditCommands {
     static func download(
         _ command: String, _ args: [String: JSONValue], to path: String?, socket: String
     ) throws {
-        let handle: FileHandle
-        if let path {
-            // Exports are evidence about people: private to the operator, like recordings.
-            guard FileManager.default.createFile(
-                atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-            else {
-                throw AdminClientError.transport("cannot create \(path)")
+        // Exports are evidence about people: private to the operator, like recordings.
+        let output = try path.map(OutputFile.init)
+        let handle = output?.handle ?? FileHandle.standardOutput
+        do {
+            let client = try AdminClient(socketPath: socket)
+            var request = args
+            while true {
+                let result = try client.call(command, request)
+                handle.write(Data((result["csv"]?.stringValue ?? "").utf8))
+                guard let next = result["next"]?.stringValue else { break }
+                request = ["tenant": args["tenant"] ?? .null, "continue": .string(next)]
             }
-            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        } else {
-            handle = FileHandle.standardOutput
-        }
-        defer { if path != nil { try? handle.close() } }
-        let client = try AdminClient(socketPath: socket)
-        var request = args
-        while true {
-            let result = try client.call(command, request)
-            handle.write(Data((result["csv"]?.stringValue ?? "").utf8))
-            guard let next = result["next"]?.stringValue else { return }
-            request = ["tenant": args["tenant"] ?? .null, "continue": .string(next)]
+            try output?.finish()
+        } catch {
+            output?.abandon()
+            throw error
         }
     }
 

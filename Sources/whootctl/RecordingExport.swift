@@ -4,8 +4,8 @@ import Foundation
 /// `whootctl recording export`: the daemon decrypts and sends the audio; whootctl writes it
 /// to `--out` with mode 0600 (a recording is as private as its source) and prints the size.
 enum RecordingExport {
-    /// Writes the export to a private temporary file beside `--out` and renames it into
-    /// place once whole, so a failed export leaves no file and does not clobber one.
+    /// Writes the export through `OutputFile`: a failed export leaves no file and does not
+    /// clobber one.
     static func run(_ client: AdminClient, _ args: [String: JSONValue], json: Bool) throws
         -> Int32
     {
@@ -13,26 +13,18 @@ enum RecordingExport {
         guard case .string(let out)? = args.removeValue(forKey: "out") else {
             throw UsageError(message: "missing --out")
         }
-        let partial = out + ".part-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        guard FileManager.default.createFile(
-            atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let handle = FileHandle(forWritingAtPath: partial)
-        else {
-            standardError("whootctl: cannot write \(partial)")
-            return 1
-        }
-        let fetched: (bytes: Int, pieces: Int)?
+        let output = try OutputFile(out)
+        let fetched: (bytes: Int, pieces: Int)
         do {
-            defer { try? handle.close() }
-            fetched = try fetch(client, args, into: handle)
+            guard let whole = try fetch(client, args, into: output.handle) else {
+                output.abandon()
+                return 1
+            }
+            fetched = whole
+            try output.finish()
         } catch {
-            try? FileManager.default.removeItem(atPath: partial)
+            output.abandon()
             throw error
-        }
-        guard let fetched, rename(partial, out) == 0 else {
-            if fetched != nil { standardError("whootctl: cannot write \(out)") }
-            try? FileManager.default.removeItem(atPath: partial)
-            return 1
         }
         if json {
             let summary: JSONValue = [

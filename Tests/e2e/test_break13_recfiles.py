@@ -66,14 +66,14 @@ def setup(tmp_path_factory):
         assert len(demo_files) == 2 and len(acme_files) == 1, (demo_files, acme_files)
         by_id = {}
         for record in (first, second):
-            exported = export(daemon, record["id"], "/dev/null")
+            exported = export(daemon, record["id"], os.path.join(workdir, "probe.wav"))
             assert exported.returncode == 0, exported.stderr
         # Which file is which: damage one and see which export fails.
         path = sorted(demo_files.values())[0]
         original = open(path, "rb").read()
         open(path, "wb").write(original[:-1])
         for record in (first, second):
-            if export(daemon, record["id"], "/dev/null").returncode != 0:
+            if export(daemon, record["id"], os.path.join(workdir, "probe.wav")).returncode != 0:
                 by_id[record["id"]] = path
         open(path, "wb").write(original)
         assert len(by_id) == 1, by_id
