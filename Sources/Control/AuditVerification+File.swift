@@ -13,7 +13,7 @@ extension ControlPlane {
 
     /// Reads the database's and the file's checkpoints together, under the checkpoint lock,
     /// then checks the file: it must be readable, line by line; the tenant's lines must rise
-    /// in seq (a seq may repeat only as a later signature of the same head: its first
+    /// in seq (a seq may repeat only as another signature of the same head: its first
     /// commit failed after the append); and, when the file should hold every checkpoint
     /// (one node), each database checkpoint must have its line. A file that was deleted,
     /// emptied or cut short therefore fails.
@@ -58,10 +58,12 @@ extension ControlPlane {
     }
 
     /// Whether `next` may follow `previous` in the file: a later seq, or the same head
-    /// signed again later (the first signature's commit failed after its append).
+    /// signed again (the first signature's commit failed after its append). A re-signing
+    /// has its own time, which may be earlier if the clock stepped back; a line identical
+    /// to the one before it was copied.
     static func follows(_ next: AuditCheckpoint, _ previous: AuditCheckpoint) -> Bool {
         next.seq > previous.seq
             || (next.seq == previous.seq && next.entryHash == previous.entryHash
-                && next.atMs > previous.atMs)
+                && next != previous)
     }
 }

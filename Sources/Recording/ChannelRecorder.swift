@@ -30,6 +30,9 @@ final class ChannelRecorder {
     private(set) var failuresInARow = 0
     /// Monotonic ms before which the writer leaves this recorder alone after a failure.
     private(set) var retryAtMs: UInt64 = 0
+    /// Files dropped after a write error whose rows are still to be marked ended
+    /// (incomplete); tried again each turn until the database takes the write.
+    private var unended: [(scope: TenantScope, recordID: Int64, bytes: Int64)] = []
 
     /// Longest wait between retries after failures in a row, in ms.
     static let maxRetryDelayMs: UInt64 = 30_000
@@ -41,6 +44,7 @@ final class ChannelRecorder {
 
     /// Moves the tap's frames into the file and seals a chunk when one is due.
     func service(nowMs: UInt64) throws {
+        try endDropped()
         try tap.drain { frame in
             if current == nil { try open(firstFrameAt: frame.arrivalMs) }
             current!.muxer.add(frame, into: &current!.plaintext)
@@ -61,6 +65,7 @@ final class ChannelRecorder {
 
     /// Drains what is queued, writes the final chunk and finishes the database row.
     func close() throws {
+        try endDropped()
         guard var open = current else { return }
         current = nil
         open.muxer.finish(into: &open.plaintext)
@@ -94,17 +99,27 @@ final class ChannelRecorder {
         let key = KeyWrap.generateKey()
         let wrapped = try context.keys.wrapFileKey(
             key, tenant: tap.tenant, fileID: fileID, nowMs: now)
-        let recordID = try context.store.write { transaction -> Int64 in
-            let settings = try transaction.recordingSettings(scope, channel: tap.channel)
-            return try transaction.insertRecording(
-                scope, fileID: fileID, channel: tap.channel, path: path, startedAtMs: now,
-                wrappedKey: wrapped,
-                expiresAtMs: settings.retentionDays.map { now + Int64($0) * 86_400_000 })
-        }
-        let file = try AppendFile(creating: context.configuration.stateDirectory + "/" + path)
+        // The file and its header first, then the row: a disk that refuses either leaves
+        // neither behind (a row without a file would look like a recording in progress).
+        let fullPath = context.configuration.stateDirectory + "/" + path
+        let file = try AppendFile(creating: fullPath)
         let sealer = SealedFileWriter(key: key, fileID: fileIDBytes, kind: .audio)
-        try context.slowDown()
-        try file.append(sealer.header)
+        let recordID: Int64
+        do {
+            try context.slowDown()
+            try file.append(sealer.header)
+            recordID = try context.store.write { transaction -> Int64 in
+                let settings = try transaction.recordingSettings(scope, channel: tap.channel)
+                return try transaction.insertRecording(
+                    scope, fileID: fileID, channel: tap.channel, path: path, startedAtMs: now,
+                    wrappedKey: wrapped,
+                    expiresAtMs: settings.retentionDays.map { now + Int64($0) * 86_400_000 })
+            }
+        } catch {
+            file.close()
+            try? PrivateFiles.remove(fullPath)
+            throw error
+        }
         current = OpenFile(
             recordID: recordID, scope: scope, file: file, sealer: sealer,
             muxer: OggOpusMuxer(startMs: startMs), lastChunkAtMs: startMs,
@@ -137,27 +152,44 @@ final class RecorderContext {
         self.wallClock = wallClock
     }
 
-    /// The injected disk delay of the slow-disk test, if any.
+    /// The injected disk delay or failure of a test, if any.
     func slowDown() throws {
-        if let delay = configuration.writeDelay { delay() }
+        try configuration.beforeWrite?()
     }
 }
 
 extension ChannelRecorder {
-    /// After a write error: closes the file as it stands (it opens up to its last whole
-    /// chunk) and starts a new one with the next frame.
-    /// Drops the file in progress after a failed write and schedules the next attempt:
+    /// Drops the file in progress after a failed write (it opens up to its last whole
+    /// chunk; its row is marked ended, incomplete, as soon as the database takes the
+    /// write) and schedules the next attempt:
     /// 1 s after the first failure, doubling up to `maxRetryDelayMs`, so that a full disk
     /// costs a few attempts (and log lines) a minute rather than one every turn. Frames
     /// arriving meanwhile fill the tap, which drops and counts them. Returns the delay.
     @discardableResult
     func abandonAfterError(nowMs: UInt64) -> UInt64 {
-        current?.file.close()
+        if let open = current {
+            open.file.close()
+            unended.append((open.scope, open.recordID, open.file.bytesWritten))
+            _ = try? endDropped()
+        }
         current = nil
         failuresInARow += 1
         let delay = min(Self.maxRetryDelayMs, 1_000 << UInt64(min(failuresInARow - 1, 15)))
         retryAtMs = nowMs &+ delay
         return delay
+    }
+
+    /// Marks the rows of dropped files ended (incomplete, duration unknown, as recovery
+    /// after a crash does). Throws while the database refuses; they stay queued.
+    private func endDropped() throws {
+        while let dropped = unended.first {
+            try context.store.write { transaction in
+                try transaction.finishRecording(
+                    dropped.scope, id: dropped.recordID, endedAtMs: context.wallClock(),
+                    durationMs: -1, bytes: dropped.bytes, complete: false)
+            }
+            unended.removeFirst()
+        }
     }
 
     /// A turn went through after failures: the next failure waits 1 s again. Returns how

@@ -28,8 +28,9 @@ public final class RecordingWriter: @unchecked Sendable {
         public var pollMs: UInt32 = 20
         /// Slots per tap.
         public var tapCapacity = 1_024
-        /// Called before each file write: the slow-disk test injects a delay here.
-        public var writeDelay: (@Sendable () -> Void)?
+        /// Called before each file write: the slow-disk test injects a delay here, and
+        /// tests of a failing disk throw.
+        public var beforeWrite: (@Sendable () throws -> Void)?
 
         public init(stateDirectory: String) {
             self.stateDirectory = stateDirectory

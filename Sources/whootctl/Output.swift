@@ -36,7 +36,9 @@ enum Output {
             ([columns[column].count] + cells.map { $0[column].count }).max() ?? 0
         }
         func line(_ values: [String]) -> String {
-            zip(values, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+            // Padded by characters, as the widths are counted: String.padding counts UTF-16
+            // units and cut names with characters beyond the BMP (emoji) short.
+            zip(values, widths).map { $0 + String(repeating: " ", count: max(0, $1 - $0.count)) }
                 .joined(separator: "  ").trimmingTrailingSpaces()
         }
         Swift.print(line(columns.map { $0.uppercased() }))

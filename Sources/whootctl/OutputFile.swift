@@ -4,33 +4,43 @@ import Foundation
     import Glibc
 #endif
 
-/// Where `--out` writes: a regular file (new or replaced) is written as a private temporary
-/// file beside it (mode 0600) and renamed into place once whole, so a failed export leaves
-/// nothing and clobbers nothing. Anything else that already exists there (a terminal,
-/// /dev/null, a FIFO) is written to as it is: renaming over it would replace a device with
-/// a regular file. A symlink is followed: its target is what is written or replaced.
+/// Where `--out` writes. Symlinks are followed first (a dangling one to where it points, a
+/// loop is an error). A regular file, new or replaced, is written as a private temporary
+/// file in the same directory (mode 0600) and renamed into place once whole, so a failed
+/// export leaves nothing and clobbers nothing; a replaced file keeps its owner. Anything
+/// else that already exists there (a terminal, /dev/null, a FIFO) is written to as it is:
+/// renaming over it would replace a device with a regular file.
 final class OutputFile {
-    let path: String
     let handle: FileHandle
     private let partial: String?
     private let target: String
 
+    /// Symlinks followed at most, as the kernel does.
+    static let maxLinks = 40
+
     init(_ path: String) throws {
-        self.path = path
+        target = try Self.followLinks(path)
         var status = stat()
-        let exists = stat(path, &status) == 0
+        let exists = stat(target, &status) == 0
         if exists && status.st_mode & S_IFMT != S_IFREG {
-            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            if status.st_mode & S_IFMT == S_IFDIR {
+                throw UsageError(message: "\(path) is a directory")
+            }
+            let fd = open(target, O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else { throw Self.failure("cannot open", path) }
             handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             partial = nil
-            target = path
             return
         }
-        target = exists ? (Self.resolved(path) ?? path) : path
-        let temporary = target + ".part-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let directory = (target as NSString).deletingLastPathComponent
+        let temporary = (directory.isEmpty ? "." : directory) + "/.whootctl-"
+            + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".part"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Self.failure("cannot create", temporary) }
+        guard fd >= 0 else { throw Self.failure("cannot create a file beside", path) }
+        // A file replaced as root stays its owner's (still private: mode 0600).
+        if exists && (status.st_uid != geteuid() || status.st_gid != getegid()) {
+            _ = fchown(fd, status.st_uid, status.st_gid)
+        }
         handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         partial = temporary
     }
@@ -53,10 +63,24 @@ final class OutputFile {
         if let partial { unlink(partial) }
     }
 
-    private static func resolved(_ path: String) -> String? {
-        guard let pointer = realpath(path, nil) else { return nil }
-        defer { free(pointer) }
-        return String(cString: pointer)
+    /// `path` with every symlink along its last component followed; where a dangling link
+    /// points when it dangles. Directories above are left to the kernel.
+    static func followLinks(_ path: String) throws -> String {
+        var current = path
+        for _ in 0..<maxLinks {
+            var status = stat()
+            guard lstat(current, &status) == 0, status.st_mode & S_IFMT == S_IFLNK else {
+                return current
+            }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(current, &buffer, buffer.count - 1)
+            guard count >= 0 else { throw failure("cannot read the link", current) }
+            let link = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) },
+                              as: UTF8.self)
+            let directory = (current as NSString).deletingLastPathComponent
+            current = link.hasPrefix("/") || directory.isEmpty ? link : directory + "/" + link
+        }
+        throw UsageError(message: "\(path): too many levels of symbolic links (a loop?)")
     }
 
     private static func failure(_ what: String, _ path: String) -> UsageError {

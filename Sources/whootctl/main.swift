@@ -143,6 +143,9 @@ func run() -> Int32 {
         let result = try client.call(spec.command, args)
         Output.print(result, for: spec, json: invocation.json)
         return 0
+    } catch let error as UsageError {
+        standardError("whootctl: \(error.message)")
+        return 1
     } catch {
         standardError("whootctl: \(error)")
         return 1

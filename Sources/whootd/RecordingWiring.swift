@@ -38,7 +38,7 @@ final class RecordingWiring {
             configuration.tapCapacity = slots
         }
         if let delay = environment["WHOOT_RECORDING_WRITE_DELAY_MS"].flatMap(UInt32.init) {
-            configuration.writeDelay = { usleep(delay * 1_000) }
+            configuration.beforeWrite = { usleep(delay * 1_000) }
         }
         let writer = RecordingWriter(
             configuration: configuration, store: control.store, keys: keys,

@@ -107,15 +107,18 @@ import Wire
     @Test func aHeadSignedAgainAfterAFailedCommitIsAcceptedButACopiedLineIsNot() throws {
         let last = try #require(try ControlPlane.readCheckpointFile(path).last)
         let signer = try #require(control.auditSettings.signer)
-        let atMs = last.atMs + 1_000
-        let again = AuditCheckpoint(
-            tenant: last.tenant, seq: last.seq, entryHash: last.entryHash, atMs: atMs,
-            keyID: last.keyID, signature: try signer.sign(AuditChain.checkpointMessage(
-                tenant: last.tenant.rawValue, seq: last.seq, entryHash: last.entryHash,
-                atMs: atMs)))
+        func signedAgain(at atMs: Int64) throws -> AuditCheckpoint {
+            AuditCheckpoint(
+                tenant: last.tenant, seq: last.seq, entryHash: last.entryHash, atMs: atMs,
+                keyID: last.keyID, signature: try signer.sign(AuditChain.checkpointMessage(
+                    tenant: last.tenant.rawValue, seq: last.seq, entryHash: last.entryHash,
+                    atMs: atMs)))
+        }
         let kept = try lines()
-        try rewrite(kept + [line(again)])
+        try rewrite(kept + [line(try signedAgain(at: last.atMs + 1_000))])
         #expect(try problem() == nil, "the same head signed later: a retried checkpoint")
+        try rewrite(kept + [line(try signedAgain(at: last.atMs - 60_000))])
+        #expect(try problem() == nil, "signed again after the clock stepped back")
 
         try rewrite(kept + [kept[2]])
         let found = try #require(try problem())

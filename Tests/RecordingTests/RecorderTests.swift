@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Recording
 import Store
+import Synchronization
 import Testing
 import Wire
 
@@ -207,5 +208,42 @@ func signIn(_ fixture: RecordingFixture, role: MemberRole, handle: String? = nil
         let record = try requireRecord(try fixture.service.list(fixture.admin).first)
         #expect(record.complete)
         #expect((record.durationMs ?? 0) >= 500, "\(String(describing: record.durationMs))")
+    }
+
+    /// A write failing mid-recording drops that file: its row is marked ended at once
+    /// (incomplete, duration unknown) rather than left recording until a restart, and the
+    /// audio before the failure still opens.
+    @Test func aFileDroppedMidRecordingIsMarkedEndedAndOpensUpToItsLastChunk() throws {
+        let failing = Mutex(false)
+        let fixture = try RecordingFixture { configuration in
+            configuration.beforeWrite = {
+                if failing.withLock({ $0 }) { throw RecordingError.io("disk full (test)") }
+            }
+        }
+        try fixture.service.update(fixture.admin, channel: fixture.channel, enabled: true)
+        let tap = fixture.writer.tap(tenant: fixture.tenant, channel: fixture.channel)
+        let tone = ToneEncoder(frequency: 440)
+        var frames: UInt32 = 0
+        func talk(seconds: Int) {
+            for _ in 0..<(seconds * 50) {
+                fixture.speak(tone, as: MemberID(1), into: tap, count: 1,
+                              startMs: fixture.monoMs, timestamp: frames * 960)
+                fixture.writer.runOnce()
+                fixture.monoMs += 20
+                frames += 1
+            }
+        }
+
+        talk(seconds: 3)
+        failing.withLock { $0 = true }
+        talk(seconds: 2)
+        #expect(fixture.writer.errorCount == 2, "at the failure, then 1 s later")
+        let dropped = try requireRecord(try fixture.service.list(fixture.admin).first)
+        #expect(dropped.endedAtMs != nil, "the dropped file's row is ended at once")
+        #expect(!dropped.complete)
+        #expect(dropped.durationMs == -1)
+        let pcm = wavSamples(
+            try fixture.service.exportWAV(fixture.admin, recording: dropped.id).wav)
+        #expect(pcm.count >= 2 * 48_000, "the chunks written before the failure open")
     }
 }
