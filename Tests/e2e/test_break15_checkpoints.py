@@ -152,12 +152,16 @@ def test_full_disk_during_checkpoints_then_freed_verifies_and_resigned_pairs_hol
         pairs = [i for i in range(1, len(seqs)) if seqs[i] == seqs[i - 1]]
         print("demo seqs in file:", seqs)
         for i in pairs[:1]:
-            # A re-signed head: its two lines swapped must not verify.
+            # A re-signed head: both lines sign the same head, so their order carries
+            # nothing; an identical copy of one of them is a copied line.
             demo_lines = [l for l in lines if l.split()[1] == "1"]
             with open(path, "w") as out:
                 out.write("".join(swap(demo_lines, i - 1, i)))
+            assert_verifies(daemon, "demo", "swapped re-signed pair")
+            with open(path, "w") as out:
+                out.write("".join(demo_lines[:i] + [demo_lines[i - 1]] + demo_lines[i:]))
             status, report, output = verify(daemon)
-            assert status == 3 and not report["ok"], f"swapped re-signed pair: {output}"
+            assert status == 3 and not report["ok"], f"copied line: {output}"
             with open(path, "w") as out:
                 out.write("".join(lines))
             assert_verifies(daemon, "demo", "restored")
