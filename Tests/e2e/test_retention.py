@@ -7,8 +7,9 @@ preloaded into whootd only: it reads its offset from a file the test rewrites, s
 jump happens while the daemon runs. Monotonic clocks are left alone, so timers and the
 retention interval keep real time; the relay's stale-packet check compares the kernel's
 arrival stamp (real time) with whootd's wall clock (moved), so a call live across the jump
-loses its audio here, which a real clock step does not do: no call is live at the jump. (Under libfaketime Swift's CommandLine.arguments
-comes back empty; whootd then reads /proc/self/cmdline, which this test also relies on.)"""
+loses its audio here, which a real clock step does not do: no call is live at the jump.
+(Under libfaketime Swift's CommandLine.arguments comes back empty; whootd reads
+/proc/self/cmdline, which this test also relies on.)"""
 
 import asyncio
 import csv
