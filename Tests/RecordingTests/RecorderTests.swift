@@ -173,6 +173,31 @@ func signIn(_ fixture: RecordingFixture, role: MemberRole, handle: String? = nil
         session: login.token.reveal, now: fixture.nowMs, ip: "192.0.2.9", requestID: "req-1")
 }
 
+/// Recording turned on for the fixture's channel, and one member talking into its tap
+/// with a writer turn every 20 ms frame.
+private final class Speaker {
+    let fixture: RecordingFixture
+    let tap: RecordingTap
+    let tone = ToneEncoder(frequency: 440)
+    var frames: UInt32 = 0
+
+    init(_ fixture: RecordingFixture) throws {
+        self.fixture = fixture
+        try fixture.service.update(fixture.admin, channel: fixture.channel, enabled: true)
+        tap = fixture.writer.tap(tenant: fixture.tenant, channel: fixture.channel)
+    }
+
+    func talk(seconds: Int) {
+        for _ in 0..<(seconds * 50) {
+            fixture.speak(tone, as: MemberID(1), into: tap, count: 1,
+                          startMs: fixture.monoMs, timestamp: frames * 960)
+            fixture.writer.runOnce()
+            fixture.monoMs += 20
+            frames += 1
+        }
+    }
+}
+
 @Suite struct WriteFailureTests {
     /// A disk that refuses writes (here: a file where the recordings directory belongs) is
     /// retried 1, 2, 4, 8 … s apart, never every 20 ms turn, and recording resumes once
@@ -182,19 +207,8 @@ func signIn(_ fixture: RecordingFixture, role: MemberRole, handle: String? = nil
         let blocker = fixture.directory + "/recordings"
         try? FileManager.default.removeItem(atPath: blocker)
         #expect(FileManager.default.createFile(atPath: blocker, contents: Data()))
-        try fixture.service.update(fixture.admin, channel: fixture.channel, enabled: true)
-        let tap = fixture.writer.tap(tenant: fixture.tenant, channel: fixture.channel)
-        let tone = ToneEncoder(frequency: 440)
-        var frames: UInt32 = 0
-        func talk(seconds: Int) {
-            for _ in 0..<(seconds * 50) {
-                fixture.speak(tone, as: MemberID(1), into: tap, count: 1,
-                              startMs: fixture.monoMs, timestamp: frames * 960)
-                fixture.writer.runOnce()
-                fixture.monoMs += 20
-                frames += 1
-            }
-        }
+        let speaker = try Speaker(fixture)
+        func talk(seconds: Int) { speaker.talk(seconds: seconds) }
 
         talk(seconds: 10)
         // Attempts at 0, 1, 3 and 7 s; the next waits until 15 s.
@@ -220,19 +234,8 @@ func signIn(_ fixture: RecordingFixture, role: MemberRole, handle: String? = nil
                 if failing.withLock({ $0 }) { throw RecordingError.io("disk full (test)") }
             }
         }
-        try fixture.service.update(fixture.admin, channel: fixture.channel, enabled: true)
-        let tap = fixture.writer.tap(tenant: fixture.tenant, channel: fixture.channel)
-        let tone = ToneEncoder(frequency: 440)
-        var frames: UInt32 = 0
-        func talk(seconds: Int) {
-            for _ in 0..<(seconds * 50) {
-                fixture.speak(tone, as: MemberID(1), into: tap, count: 1,
-                              startMs: fixture.monoMs, timestamp: frames * 960)
-                fixture.writer.runOnce()
-                fixture.monoMs += 20
-                frames += 1
-            }
-        }
+        let speaker = try Speaker(fixture)
+        func talk(seconds: Int) { speaker.talk(seconds: seconds) }
 
         talk(seconds: 3)
         failing.withLock { $0 = true }
