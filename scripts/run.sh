@@ -28,8 +28,10 @@ mkdir -p "$STATE_DIR"
 LOG="$STATE_DIR/whootd.log"
 : >"$LOG"
 
+# tee ignores Ctrl-C's SIGINT (whootd, a background job, does too): it keeps copying until
+# whootd has stopped, so "whootd stopped" still reaches the terminal and the log.
 "$WHOOTD" --state-dir "$STATE_DIR" --https "$HTTPS" --udp "$UDP" \
-    --admin-socket "$ADMIN_SOCKET" > >(tee -a "$LOG") 2>&1 &
+    --admin-socket "$ADMIN_SOCKET" > >(trap '' INT; exec tee -a "$LOG") 2>&1 &
 DAEMON=$!
 
 stop_daemon() {

@@ -34,7 +34,8 @@ public struct AuditExportSummary: Sendable, Equatable {
 
 /// CSV export of the audit log (format: `AuditCSV`). The export covers the span from the
 /// first selected entry to the first signed checkpoint at or after the last one, signing
-/// a fresh checkpoint when none covers it yet, so that every export verifies offline.
+/// a fresh checkpoint when none covers it yet, so that every export verifies offline; an
+/// export that selects nothing spans its period (or its own event) as links instead.
 /// Rows are read and written in pages of 2,000 entries, so memory stays bounded.
 extension ControlPlane {
     /// Exports the caller's tenant's log (admins, owners and auditors).
@@ -73,9 +74,14 @@ extension ControlPlane {
         var cursor = AuditExportCursor(tenant: tenant, filter: filter)
         cursor.summary.exportEventSeq = seq
 
-        guard let span = try store.read({ try $0.auditMatchSpan(scope, filter) }) else {
-            return cursor
+        // Nothing selected: the export still ends at a checkpoint, over the period's
+        // entries as links (or, for a period without entries, its own event), so that
+        // even an empty answer is signed.
+        let period = AuditFilter(fromMs: filter.fromMs, toMs: filter.toMs)
+        let found = try store.read { read in
+            try read.auditMatchSpan(scope, filter) ?? read.auditMatchSpan(scope, period)
         }
+        let span = found ?? (first: seq, last: seq, count: 0)
         var end = try store.read { try $0.auditCheckpoint(scope, atOrAfter: span.last) }
         if end == nil {
             end = try checkpointAudit(tenant: tenant, now: clock())

@@ -38,14 +38,25 @@ extension ControlPlane {
         result.inFile = lines.map(\.checkpoint)
         let name = URL(fileURLWithPath: file).lastPathComponent
 
-        for (previous, line) in zip(lines, lines.dropFirst())
-        where !Self.follows(line.checkpoint, previous.checkpoint) {
-            result.problems.append(AuditProblem(
-                seq: line.checkpoint.seq, reason: "\(name) line \(line.number) holds the "
-                    + "checkpoint at seq \(line.checkpoint.seq) after line "
-                    + "\(previous.number)'s at seq \(previous.checkpoint.seq): lines were "
-                    + "reordered or copied in"))
-            break
+        var seen: [AuditCheckpoint: Int] = [:]
+        for (index, line) in lines.enumerated() {
+            if let earlier = seen[line.checkpoint] {
+                result.problems.append(AuditProblem(
+                    seq: line.checkpoint.seq, reason: "\(name) line \(line.number) repeats "
+                        + "line \(earlier): a line was copied in"))
+                break
+            }
+            seen[line.checkpoint] = line.number
+            guard index > 0 else { continue }
+            let previous = lines[index - 1]
+            if !Self.follows(line.checkpoint, previous.checkpoint) {
+                result.problems.append(AuditProblem(
+                    seq: line.checkpoint.seq, reason: "\(name) line \(line.number) holds the "
+                        + "checkpoint at seq \(line.checkpoint.seq) after line "
+                        + "\(previous.number)'s at seq \(previous.checkpoint.seq): lines were "
+                        + "reordered or copied in"))
+                break
+            }
         }
         guard auditSettings.fileHoldsEveryCheckpoint else { return result }
         let seqsInFile = Set(lines.map(\.checkpoint.seq))
@@ -60,10 +71,9 @@ extension ControlPlane {
     /// Whether `next` may follow `previous` in the file: a later seq, or the same head
     /// signed again (the first signature's commit failed after its append). A re-signing
     /// has its own time, which may be earlier if the clock stepped back; a line identical
-    /// to the one before it was copied.
+    /// to any earlier one was copied (checked apart).
     static func follows(_ next: AuditCheckpoint, _ previous: AuditCheckpoint) -> Bool {
         next.seq > previous.seq
-            || (next.seq == previous.seq && next.entryHash == previous.entryHash
-                && next != previous)
+            || (next.seq == previous.seq && next.entryHash == previous.entryHash)
     }
 }

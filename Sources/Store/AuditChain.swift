@@ -61,7 +61,7 @@ public enum AuditChain {
 }
 
 /// A signed statement that a tenant's log had `entryHash` at `seq`.
-public struct AuditCheckpoint: Sendable, Equatable {
+public struct AuditCheckpoint: Sendable, Hashable {
     public let tenant: TenantID
     public let seq: Int64
     public let entryHash: [UInt8]

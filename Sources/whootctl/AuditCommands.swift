@@ -67,7 +67,14 @@ enum AuditCommands {
             let client = try AdminClient(socketPath: invocation.socket)
             let pem = try client.call("audit.public_key")["pem"]?.stringValue ?? ""
             if let out = args["out"]?.stringValue {
-                try Data(pem.utf8).write(to: URL(fileURLWithPath: out))
+                let output = try OutputFile(out)
+                do {
+                    output.handle.write(Data(pem.utf8))
+                    try output.finish()
+                } catch {
+                    output.abandon()
+                    throw error
+                }
             } else {
                 print(pem, terminator: "")
             }

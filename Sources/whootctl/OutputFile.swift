@@ -10,6 +10,9 @@ import Foundation
 /// export leaves nothing and clobbers nothing; a replaced file keeps its owner. Anything
 /// else that already exists there (a terminal, /dev/null, a FIFO) is written to as it is:
 /// renaming over it would replace a device with a regular file.
+/// The temporary file an interrupted export must remove (see `removeOnSignal`).
+nonisolated(unsafe) private var pendingTemporary: UnsafeMutablePointer<CChar>?
+
 final class OutputFile {
     let handle: FileHandle
     private let partial: String?
@@ -43,11 +46,13 @@ final class OutputFile {
         }
         handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         partial = temporary
+        Self.removeOnSignal(temporary)
     }
 
     /// Puts the whole file in place.
     func finish() throws {
         guard let partial else { return try handle.close() }
+        defer { Self.removeOnSignal(nil) }
         try handle.synchronize()
         try handle.close()
         if rename(partial, target) != 0 {
@@ -60,23 +65,56 @@ final class OutputFile {
     /// Drops what was written (nothing is left when the output was a new file).
     func abandon() {
         try? handle.close()
-        if let partial { unlink(partial) }
+        if let partial {
+            unlink(partial)
+            Self.removeOnSignal(nil)
+        }
+    }
+
+    /// Makes SIGINT, SIGTERM and SIGHUP unlink `path` (the temporary file) before whootctl
+    /// dies of them, so an interrupted export leaves nothing; nil restores the defaults.
+    /// The path is kept as a C string, as the handler may only call async-signal-safe
+    /// functions.
+    static func removeOnSignal(_ path: String?) {
+        let previous = pendingTemporary
+        pendingTemporary = path.map { strdup($0) }
+        free(previous)
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            var action = sigaction()
+            if path == nil {
+                action.__sigaction_handler.sa_handler = SIG_DFL
+            } else {
+                action.__sigaction_handler.sa_handler = { received in
+                    if let pending = pendingTemporary { unlink(pending) }
+                    signal(received, SIG_DFL)
+                    raise(received)
+                }
+            }
+            sigemptyset(&action.sa_mask)
+            sigaction(number, &action, nil)
+        }
     }
 
     /// `path` with every symlink along its last component followed; where a dangling link
     /// points when it dangles. Directories above are left to the kernel.
     static func followLinks(_ path: String) throws -> String {
         var current = path
-        for _ in 0..<maxLinks {
+        for hop in 0...maxLinks {
             var status = stat()
             guard lstat(current, &status) == 0, status.st_mode & S_IFMT == S_IFLNK else {
                 return current
             }
+            guard hop < maxLinks else { break }
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             let count = readlink(current, &buffer, buffer.count - 1)
             guard count >= 0 else { throw failure("cannot read the link", current) }
-            let link = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) },
-                              as: UTF8.self)
+            // Bytes that are not UTF-8 cannot be kept in a String: refused, not replaced
+            // (a replaced byte names another file).
+            guard let link = String(
+                validating: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            else {
+                throw UsageError(message: "\(current) points to a name that is not UTF-8")
+            }
             let directory = (current as NSString).deletingLastPathComponent
             current = link.hasPrefix("/") || directory.isEmpty ? link : directory + "/" + link
         }
