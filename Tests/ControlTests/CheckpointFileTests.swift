@@ -123,6 +123,11 @@ import Wire
         try rewrite(kept + [kept[2]])
         let found = try #require(try problem())
         #expect(found.reason.contains("line 4"), "\(found)")
+
+        // A copy is a copy even with a genuine re-signing between: A B A.
+        try rewrite(kept + [line(try signedAgain(at: last.atMs + 1_000)), kept[2]])
+        let copied = try #require(try problem())
+        #expect(copied.reason.contains("line 5 repeats line 3"), "\(copied)")
     }
 
     func line(_ checkpoint: AuditCheckpoint) -> String {

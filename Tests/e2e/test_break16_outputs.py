@@ -66,27 +66,28 @@ def test_forty_links_are_followed_and_forty_one_are_a_loop(daemon, outdir):
     assert not [n for n in names(outdir) if n.endswith(".part")]
 
 
-def test_a_link_whose_target_is_not_utf8_writes_that_target(daemon, outdir):
-    """A link to `lat\\xe9.csv` (a Latin-1 name): the export must land in that file, not in
-    a new file whose name has U+FFFD where the byte was, leaving the link dangling."""
+def test_a_link_whose_target_is_not_utf8_is_refused_and_nothing_is_written(daemon, outdir):
+    """A link to `lat\\xe9.csv` (a Latin-1 name): the export once landed in a new file whose
+    name had U+FFFD where the byte was, leaving the link dangling. whootctl, like whootd
+    with such arguments, now refuses the name clearly and writes nothing."""
     base = os.fsencode(str(outdir))
     os.symlink(b"lat\xe9.csv", base + b"/link.csv")
     result = export(daemon, str(outdir / "link.csv"), check=False)
-    present = sorted(os.listdir(base))
-    assert result.returncode == 0, result.stderr
-    assert present == [b"lat\xe9.csv", b"link.csv"], present
-    assert open(base + b"/lat\xe9.csv", "rb").read().startswith(b"record,")
+    assert result.returncode != 0 and "not UTF-8" in result.stderr, result.stderr
+    assert sorted(os.listdir(base)) == [b"link.csv"], os.listdir(base)
 
 
-def test_an_existing_file_with_a_non_utf8_name_through_a_link_is_replaced(daemon, outdir):
+def test_an_existing_file_with_a_non_utf8_name_through_a_link_is_left_alone(daemon, outdir):
+    """The link's target `old\\xff.csv` exists: an export once wrote a new, mangled name and
+    left the target stale behind the link. Now: a clear refusal, the target untouched."""
     base = os.fsencode(str(outdir))
     with open(base + b"/old\xff.csv", "wb") as f:
         f.write(b"old\n")
     os.symlink(b"old\xff.csv", base + b"/link.csv")
     result = export(daemon, str(outdir / "link.csv"), check=False)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode != 0 and "not UTF-8" in result.stderr, result.stderr
     assert sorted(os.listdir(base)) == [b"link.csv", b"old\xff.csv"], os.listdir(base)
-    assert open(base + b"/old\xff.csv", "rb").read().startswith(b"record,")
+    assert open(base + b"/old\xff.csv", "rb").read() == b"old\n"
 
 
 def test_a_hard_linked_file_is_replaced_by_name_and_the_other_name_keeps_the_old(
