@@ -46,7 +46,7 @@ final class ChannelRecorder {
     func service(nowMs: UInt64) throws {
         try endDropped()
         try tap.drain { frame in
-            if current == nil { try open(firstFrameAt: frame.arrivalMs) }
+            if current == nil { try open(firstFrameAt: frame.arrivalMs, nowMs: nowMs) }
             current!.muxer.add(frame, into: &current!.plaintext)
             current!.lastFrameAtMs = frame.arrivalMs
         }
@@ -87,9 +87,13 @@ final class ChannelRecorder {
         current = nil
     }
 
-    private func open(firstFrameAt startMs: UInt64) throws {
+    /// - Parameters:
+    ///   - startMs: the first frame's arrival, monotonic ms.
+    ///   - nowMs: monotonic ms now; the frame may have waited in the tap (a disk that was
+    ///     full), and the recording starts when its audio arrived, not when it was written.
+    private func open(firstFrameAt startMs: UInt64, nowMs: UInt64) throws {
         let scope = TenantScope(tap.tenant)
-        let now = context.wallClock()
+        let now = context.wallClock() - Int64(nowMs > startMs ? nowMs - startMs : 0)
         let fileIDBytes = SecureRandom.bytes(16)
         let fileID = Hex.encode(fileIDBytes)
         let directory = "recordings/\(tap.tenant.rawValue)/\(tap.channel.rawValue)"

@@ -97,7 +97,8 @@ import Wire
             try $0.transcript(TenantScope(fixture.tenant), recording: expiring.id)
         }).path
 
-        fixture.nowMs += 86_400_000 - 1
+        // A day from when the recording started (its first audio), to the ms.
+        fixture.nowMs = expiring.startedAtMs + 86_400_000 - 1
         #expect(try fixture.service.runRetention() == 0)
         fixture.nowMs += 1
         #expect(try fixture.service.runRetention() == 1)
@@ -222,6 +223,10 @@ private final class Speaker {
         let record = try requireRecord(try fixture.service.list(fixture.admin).first)
         #expect(record.complete)
         #expect((record.durationMs ?? 0) >= 500, "\(String(describing: record.durationMs))")
+        // Its audio waited in the tap (1,024 frames, 20 s) from the first failure at 0 s
+        // until the disk took it at 15 s: the recording starts when that audio arrived.
+        let waited = fixture.nowMs - record.startedAtMs
+        #expect((14_000...16_000).contains(waited), "started \(waited) ms before now")
     }
 
     /// A write failing mid-recording drops that file: its row is marked ended at once
