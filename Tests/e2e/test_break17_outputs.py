@@ -64,7 +64,7 @@ def test_out_dev_stdout_writes_to_its_own_pipe(daemon, tmp_path):
                     "/dev/stdout")
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.startswith(b"record,"), result.stdout[:100]
-    assert os.listdir(tmp_path) == []
+    assert os.listdir(tmp_path) == ["whootd.log"], "nothing beside the daemon's log"
 
 
 def hanging_admin_socket(path):
