@@ -2,7 +2,8 @@
 takes the write after its file was dropped on a write error. Here the disk stays full
 through the whole drop and the end of the call, then frees with no audio at all: the
 queued row end must still go through while whootd runs (the channel's writer turns on
-with nothing new to write; frames queued meanwhile make a file closed when idle, 15 s), and a restart must find nothing half-open and no partial file.
+with nothing new to write; frames queued meanwhile make a file closed when idle, 15 s),
+and a restart must find nothing half-open and no partial file.
 A 20 MB tmpfs of the test's own in its own mount namespace (test_break13_diskfull)."""
 
 import asyncio
