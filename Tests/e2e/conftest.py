@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -164,3 +165,22 @@ def daemon(tmp_path):
     workdir = tempfile.mkdtemp(prefix="whoot-", dir="/tmp")
     with daemon_in(workdir, tmp_path / "whootd.log") as running:
         yield running
+
+
+@pytest.fixture
+def outdir(tmp_path):
+    """A directory of the test's own for --out files (tmp_path also holds the daemon's
+    log)."""
+    path = tmp_path / "out"
+    path.mkdir()
+    return path
+
+
+def hanging_admin_socket(path):
+    """An admin socket that accepts and never answers: whootctl waits mid-export."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(4)
+    held = []
+    threading.Thread(target=lambda: held.append(server.accept()), daemon=True).start()
+    return server, held

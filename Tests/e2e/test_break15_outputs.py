@@ -11,13 +11,6 @@ import time
 import pytest
 
 
-@pytest.fixture
-def outdir(tmp_path):
-    path = tmp_path / "out"
-    path.mkdir()
-    return path
-
-
 def export(daemon, out, check=False, timeout=None):
     if timeout is None:
         return daemon.ctl("audit", "export", "--tenant", "demo", "--out", out, check=check)

@@ -16,13 +16,6 @@ import time
 import pytest
 
 
-@pytest.fixture
-def outdir(tmp_path):
-    path = tmp_path / "out"
-    path.mkdir()
-    return path
-
-
 def export(daemon, out, check=True):
     return daemon.ctl("audit", "export", "--tenant", "demo", "--out", out, check=check)
 
@@ -139,21 +132,11 @@ def test_another_uid_in_a_read_only_directory_gets_one_clear_line(daemon, outdir
     assert target.read_text().startswith("record,") and names(locked) == ["a.csv"]
 
 
-def hanging_admin_socket(path):
-    """An admin socket that accepts and never answers: whootctl waits mid-export."""
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(4)
-    held = []
-    threading.Thread(target=lambda: held.append(server.accept()), daemon=True).start()
-    return server, held
-
-
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_mid_export_leaves_no_temporary_file(tmp_path, outdir, signum):
     """`^C` during a long export (or a SIGTERM from a job runner) must not leave a
     `.whootctl-*.part` file behind; the design says a failed export leaves nothing."""
-    from conftest import binary
+    from conftest import binary, hanging_admin_socket
 
     sock = str(tmp_path / "hang.sock")
     server, held = hanging_admin_socket(sock)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import binary
+from conftest import binary, hanging_admin_socket
 
 
 def ctl_in(daemon, cwd, *args, stdout=subprocess.PIPE):
@@ -65,15 +65,6 @@ def test_out_dev_stdout_writes_to_its_own_pipe(daemon, tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.startswith(b"record,"), result.stdout[:100]
     assert os.listdir(tmp_path) == ["whootd.log"], "nothing beside the daemon's log"
-
-
-def hanging_admin_socket(path):
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(4)
-    held = []
-    threading.Thread(target=lambda: held.append(server.accept()), daemon=True).start()
-    return server, held
 
 
 @pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGINT])

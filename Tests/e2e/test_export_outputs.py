@@ -11,14 +11,6 @@ import threading
 import pytest
 
 
-@pytest.fixture
-def outdir(tmp_path):
-    """A directory of the test's own (tmp_path also holds the daemon's log)."""
-    path = tmp_path / "out"
-    path.mkdir()
-    return path
-
-
 def export(daemon, out, check=True):
     return daemon.ctl("audit", "export", "--tenant", "demo", "--out", out, check=check)
 
