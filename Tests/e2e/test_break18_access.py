@@ -139,5 +139,31 @@ def test_missing_transcript_file_is_audited_as_failed(recorded):
     seq = last_seq(daemon)
     status, _, body = api(daemon, admin, "GET", f"/api/recordings/{rid}/transcript")
     got = [row[3] for row in access_rows(daemon, after_seq=seq)]
+    assert daemon.state_dir.encode() not in body, ("server path told to the client", body)
     assert got == ["allowed", "failed"], (status, body[:300], got)
     assert status != 500, (status, body)
+
+
+def test_a_probe_for_a_recording_id_that_is_not_there_is_audited(recorded):
+    """One audit entry per attempt: an admin guessing ids (another tenant's, or none)
+    gets 404, and the attempt should still be in the log, as a refused one is."""
+    daemon, rid, admin = recorded
+    seq = last_seq(daemon)
+    for suffix in ("audio.wav", "audio.ogg", "transcript"):
+        status, _, _ = api(daemon, admin, "GET", f"/api/recordings/{rid + 500}/{suffix}")
+        assert status == 404
+    got = access_rows(daemon, after_seq=seq)
+    assert len(got) == 3, ("404 probes left no audit entry", got)
+
+
+def test_a_missing_audio_file_answers_without_the_servers_paths(recorded):
+    daemon, rid, admin = recorded
+    import os
+    [audio] = sealed_files(daemon, ".wrec")
+    os.unlink(audio)
+    seq = last_seq(daemon)
+    status, _, body = api(daemon, admin, "GET", f"/api/recordings/{rid}/audio.wav")
+    got = [row[3] for row in access_rows(daemon, after_seq=seq)]
+    assert got == ["allowed", "failed"], (status, body[:300], got)
+    assert f"recording {rid}" in body.decode(), body
+    assert daemon.state_dir.encode() not in body, ("server path told to the client", body)
