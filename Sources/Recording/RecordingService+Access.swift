@@ -33,9 +33,7 @@ extension RecordingService {
         -> (record: RecordingRecord, ogg: [UInt8])
     {
         let (record, key) = try openKey(principal, recording: id, operation: "download")
-        let ogg = try readSealed(principal, record, key: key, operation: "download") {
-            $0.plaintext
-        }
+        let ogg = try readAudio(principal, record, key: key, operation: "download").plaintext
         return (record, ogg)
     }
 
@@ -63,8 +61,9 @@ extension RecordingService {
         -> (record: RecordingRecord, wav: [UInt8])
     {
         let (record, key) = try openKey(principal, recording: id, operation: "export.wav")
-        let tracks = try readSealed(principal, record, key: key, operation: "export.wav") {
-            try Mixdown.tracks(ogg: $0.plaintext)
+        let contents = try readAudio(principal, record, key: key, operation: "export.wav")
+        let tracks = try damagedIfUnparsable(principal, record, "export.wav") {
+            try Mixdown.tracks(ogg: contents.plaintext)
         }
         return (record, Mixdown.wav(Mixdown.mix(tracks)))
     }
@@ -75,8 +74,9 @@ extension RecordingService {
         -> (record: RecordingRecord, ogg: [UInt8])
     {
         let (record, key) = try openKey(principal, recording: id, operation: "export.ogg")
-        let tracks = try readSealed(principal, record, key: key, operation: "export.ogg") {
-            try Mixdown.tracks(ogg: $0.plaintext)
+        let contents = try readAudio(principal, record, key: key, operation: "export.ogg")
+        let tracks = try damagedIfUnparsable(principal, record, "export.ogg") {
+            try Mixdown.tracks(ogg: contents.plaintext)
         }
         let speakers = tracks.map { "WHOOT_SPEAKER=\($0.speaker)" }
         let ogg = try MixdownOgg.encode(
@@ -130,9 +130,9 @@ extension RecordingService {
         try authorize(principal, "transcript.read", target: "recording:\(id)")
         let scope = TenantScope(principal.tenant)
         let now = clock()
-        let record = try store.write { transaction -> TranscriptRecord in
+        let record = try store.write { transaction -> TranscriptRecord? in
             guard let record = try transaction.transcript(scope, recording: id) else {
-                throw ControlError.notFound("recording \(id) has no transcript")
+                return nil
             }
             try Self.audit(
                 transaction, scope, principal.actor, .transcriptionAccess,
@@ -141,60 +141,110 @@ extension RecordingService {
                            "via": principal.via])
             return record
         }
+        guard let record else {
+            throw notFound(principal, id, .transcriptionAccess, "transcript.read",
+                           message: "recording \(id) has no transcript")
+        }
         let key = try keys.unwrapFileKey(
             record.wrappedKey, tenant: principal.tenant, fileID: record.fileID, nowMs: now)
-        let sealed = try PrivateFiles.read(stateDirectory + "/" + record.path)
-        let contents = try SealedFileReader.open(sealed, key: key, kind: .transcript)
+        let contents = try readSealed(
+            principal, recording: id, path: record.path, key: key, kind: .transcript,
+            complete: true, action: .transcriptionAccess, operation: "transcript.read",
+            metadata: [:])
         return String(decoding: contents.plaintext, as: UTF8.self)
     }
 
-    /// Reads the recording's sealed audio file and hands its contents to `parse`. A file
-    /// that cannot be read, opened or parsed (edited, cut, swapped for another, missing) is
-    /// the stored data's fault, not the request's: the failure is audited as a second
-    /// `recording.access` event with outcome `failed`, logged, and thrown as
-    /// `ControlError.damaged` naming the recording.
-    private func readSealed<T>(
+    private func readAudio(
         _ principal: Principal, _ record: RecordingRecord, key: Secret<[UInt8]>,
-        operation: String, parse: (SealedFileReader.Contents) throws -> T
+        operation: String
+    ) throws -> SealedFileReader.Contents {
+        try readSealed(
+            principal, recording: record.id, path: record.path, key: key, kind: .audio,
+            complete: record.complete, action: .recordingAccess, operation: operation,
+            metadata: ["channel": record.channel.rawValue])
+    }
+
+    /// Reads and opens a sealed file (audio or transcript). A file that cannot be read or
+    /// opened (edited, cut, swapped for another, missing) is the stored data's fault, not
+    /// the request's: the failure is audited as a second access event with outcome
+    /// `failed`, logged with its path for the operator, and thrown as
+    /// `ControlError.damaged` naming the recording, without server paths.
+    private func readSealed(
+        _ principal: Principal, recording id: Int64, path: String, key: Secret<[UInt8]>,
+        kind: SealedFile.Kind, complete: Bool, action: AuditAction, operation: String,
+        metadata: [String: Any]
+    ) throws -> SealedFileReader.Contents {
+        let reason: String
+        do {
+            let sealed = try PrivateFiles.read(stateDirectory + "/" + path)
+            return try SealedFileReader.open(
+                sealed, key: key, kind: kind, allowIncomplete: !complete)
+        } catch let error as SealedFileError {
+            reason = "\(error)"
+        } catch RecordingError.io(let why) {
+            Self.logger.error("recording file unreadable", ["error": why])
+            reason = "the file is missing or cannot be read"
+        }
+        throw failed(principal, id, action, operation, reason: reason, metadata: metadata)
+    }
+
+    /// Runs `parse` over audio that opened; content that is not the Ogg Opus written is
+    /// damage too.
+    private func damagedIfUnparsable<T>(
+        _ principal: Principal, _ record: RecordingRecord, _ operation: String,
+        _ parse: () throws -> T
     ) throws -> T {
         do {
-            let sealed = try PrivateFiles.read(stateDirectory + "/" + record.path)
-            return try parse(try SealedFileReader.open(
-                sealed, key: key, kind: .audio, allowIncomplete: !record.complete))
-        } catch let error as SealedFileError {
-            throw damaged(principal, record, operation: operation, reason: "\(error)")
-        } catch let error as RecordingError {
-            switch error {
-            case .corrupt, .io:
-                throw damaged(principal, record, operation: operation, reason: "\(error)")
-            case .key, .encoding:
-                throw error
-            }
+            return try parse()
+        } catch RecordingError.corrupt(let why) {
+            throw failed(principal, record.id, .recordingAccess, operation,
+                         reason: "recording content is corrupt: \(why)",
+                         metadata: ["channel": record.channel.rawValue])
         }
     }
 
-    private func damaged(
-        _ principal: Principal, _ record: RecordingRecord, operation: String, reason: String
+    /// Audits a failed read (outcome `failed`, its reason) and returns the error to throw.
+    private func failed(
+        _ principal: Principal, _ id: Int64, _ action: AuditAction, _ operation: String,
+        reason: String, metadata: [String: Any]
     ) -> ControlError {
-        let scope = TenantScope(principal.tenant)
-        let target = "recording:\(record.id)"
-        do {
-            try store.write { transaction in
-                try Self.audit(
-                    transaction, scope, principal.actor, .recordingAccess, target: target,
-                    at: clock(), metadata: [
-                        "operation": operation, "outcome": "failed", "reason": reason,
-                        "channel": record.channel.rawValue, "via": principal.via,
-                    ])
-            }
-        } catch {
-            Self.logger.error("recording failure not audited", ["error": "\(error)"])
-        }
+        auditOutcome(principal, id, action, operation, outcome: "failed",
+                     metadata: metadata.merging(["reason": reason]) { $1 })
         Self.logger.error("recording file unreadable", [
-            "tenant.id": "\(principal.tenant.rawValue)", "recording.id": "\(record.id)",
+            "tenant.id": "\(principal.tenant.rawValue)", "recording.id": "\(id)",
             "error": reason,
         ])
-        return .damaged("recording \(record.id) cannot be read: \(reason)")
+        return .damaged("recording \(id) cannot be read: \(reason)")
+    }
+
+    /// Audits a request for a recording (or transcript) that is not there, or not the
+    /// caller's tenant's (outcome `not_found`, in the caller's own log), so that probing
+    /// ids leaves a trace; returns the error to throw.
+    private func notFound(
+        _ principal: Principal, _ id: Int64, _ action: AuditAction, _ operation: String,
+        message: String
+    ) -> ControlError {
+        auditOutcome(principal, id, action, operation, outcome: "not_found", metadata: [:])
+        return .notFound(message)
+    }
+
+    private func auditOutcome(
+        _ principal: Principal, _ id: Int64, _ action: AuditAction, _ operation: String,
+        outcome: String, metadata: [String: Any]
+    ) {
+        let scope = TenantScope(principal.tenant)
+        var fields = metadata
+        fields["operation"] = operation
+        fields["outcome"] = outcome
+        fields["via"] = principal.via
+        do {
+            try store.write { transaction in
+                try Self.audit(transaction, scope, principal.actor, action,
+                               target: "recording:\(id)", at: clock(), metadata: fields)
+            }
+        } catch {
+            Self.logger.error("recording access not audited", ["error": "\(error)"])
+        }
     }
 
     /// The record and its unwrapped file key, after auditing the access.
@@ -204,16 +254,18 @@ extension RecordingService {
         try authorize(principal, operation, target: "recording:\(id)")
         let scope = TenantScope(principal.tenant)
         let now = clock()
-        let record = try store.write { transaction -> RecordingRecord in
-            guard let record = try transaction.recording(scope, id: id) else {
-                throw ControlError.notFound("recording \(id) not found")
-            }
+        let found = try store.write { transaction -> RecordingRecord? in
+            guard let record = try transaction.recording(scope, id: id) else { return nil }
             try Self.audit(
                 transaction, scope, principal.actor, .recordingAccess,
                 target: "recording:\(id)", at: now,
                 metadata: ["operation": operation, "outcome": "allowed",
                            "channel": record.channel.rawValue, "via": principal.via])
             return record
+        }
+        guard let record = found else {
+            throw notFound(principal, id, .recordingAccess, operation,
+                           message: "recording \(id) not found")
         }
         let key = try keys.unwrapFileKey(
             record.wrappedKey, tenant: principal.tenant, fileID: record.fileID, nowMs: now)

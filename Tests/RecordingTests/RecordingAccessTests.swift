@@ -136,4 +136,43 @@ import Wire
         #expect(error?.status == 500)
         #expect(error?.description.hasPrefix("recording \(record.id) cannot be read") == true)
     }
+
+    @Test func aProbeForARecordingThatIsNotThereIsAuditedInTheCallersLog() throws {
+        let fixture = try RecordingFixture()
+        let before = try fixture.audit().count
+
+        #expect(throws: ControlError.notFound("recording 99 not found")) {
+            try fixture.service.exportWAV(fixture.admin, recording: 99)
+        }
+        #expect(throws: ControlError.notFound("recording 99 has no transcript")) {
+            try fixture.service.transcript(fixture.admin, recording: 99)
+        }
+        let events = Array(try fixture.audit().dropFirst(before))
+        #expect(events.map(\.entry.action) == ["recording.access", "transcription.access"])
+        #expect(events.allSatisfy {
+            $0.entry.target == "recording:99"
+                && $0.entry.metadataJSON.contains(#""outcome":"not_found""#)
+        })
+    }
+
+    @Test func aDamagedTranscriptIsNamedAndAuditedAsFailedWithoutServerPaths() throws {
+        let fixture = try RecordingFixture()
+        let record = try fixture.record()
+        try fixture.service.attachTranscript(fixture.admin, recording: record.id, text: "hi")
+        let transcript = try #require(try fixture.control.store.read {
+            try $0.transcript(TenantScope(fixture.tenant), recording: record.id)
+        })
+        try FileManager.default.removeItem(atPath: fixture.directory + "/" + transcript.path)
+        let before = try fixture.audit().count
+
+        let error = #expect(throws: ControlError.self) {
+            try fixture.service.transcript(fixture.admin, recording: record.id)
+        }
+        #expect(error?.description
+            == "recording \(record.id) cannot be read: the file is missing or cannot be read")
+        let events = Array(try fixture.audit().dropFirst(before))
+        #expect(events.count == 2)
+        #expect(events.last?.entry.metadataJSON.contains(#""outcome":"failed""#) == true)
+        #expect(events.last?.entry.metadataJSON.contains(fixture.directory) == false)
+    }
 }
