@@ -17,31 +17,14 @@ import time
 
 import pytest
 
+import auditkit
 from conftest import daemon_in
 from peer import band_share_of, connected_pair
 from test_recording import admin_session, api, recordings
 
 
 def record_call(daemon, tenant="demo", channel="lobby") -> dict:
-    daemon.ctl("recording", "settings", "--tenant", tenant, "--channel", channel,
-               "--enabled", "on")
-    before = {r["id"] for r in recordings(daemon, tenant)}
-
-    async def call():
-        async with connected_pair(daemon.base_url, daemon.token(tenant, channel, "alice"),
-                                  daemon.token(tenant, channel, "bob"), frames=50):
-            pass
-
-    asyncio.run(call())
-    daemon.ctl("recording", "settings", "--tenant", tenant, "--channel", channel,
-               "--enabled", "off")
-    deadline = time.monotonic() + 15
-    while True:
-        new = [r for r in recordings(daemon, tenant) if r["id"] not in before and r["complete"]]
-        if new:
-            return new[0]
-        assert time.monotonic() < deadline, "the recording was not closed"
-        time.sleep(0.2)
+    return auditkit.record_call(daemon, tenant, channel, ("alice", "bob"))
 
 
 def wrec_files(daemon, tenant_id: int) -> list:

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from break18kit import access_rows, api, last_seq, record_call, sealed_files, session
+from auditkit import access_rows, api, last_seq, record_call, sealed_files, session
 
 TRANSCRIPT = "alice: hello\nbob: hi there\n"
 

@@ -10,9 +10,9 @@ import json
 import re
 
 import pytest
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from break18kit import api, record_call, session
+from auditkit import api, record_call, session
+from readme_verifier import readme_verify as verify
 from peer import http_request_sync
 
 TRANSCRIPT = "demo secret: the merger closes friday\n"
@@ -29,49 +29,6 @@ def https_export(daemon, token, query=""):
         assert status == 200, body[:300]
         text += body.decode()
     return text
-
-
-def verify(text, public_pem):
-    """README rules 1-6, by an auditor's own script. None, or the first problem."""
-    key = load_pem_public_key(public_pem.encode())
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    if not rows:
-        return "no rows"
-    previous = None
-    for number, row in enumerate(rows, start=2):
-        row = {k: (v[1:] if v and v.startswith("'") else v) for k, v in row.items()}
-        kind = row["record"]
-        if kind in ("entry", "link"):
-            if previous is not None and (int(row["seq"]) != int(previous["seq"]) + 1
-                                         or row["prev_hash"] != previous["entry_hash"]):
-                return f"line {number}: not chained to the row above"
-            if kind == "entry":
-                body = b"whoot-audit-entry-v1\n"
-                for field in ("tenant", "seq", "at_ms", "actor", "action", "target", "ip",
-                              "request_id", "metadata"):
-                    data = row[field].encode()
-                    body += str(len(data)).encode() + b":" + data + b"\n"
-                if hashlib.sha256(body).hexdigest() != row["body_hash"]:
-                    return f"line {number}: body_hash"
-            chained = hashlib.sha256(b"whoot-audit-chain-v1\n" + bytes.fromhex(
-                row["prev_hash"]) + bytes.fromhex(row["body_hash"])).hexdigest()
-            if chained != row["entry_hash"]:
-                return f"line {number}: entry_hash"
-            previous = row
-        elif kind == "checkpoint":
-            if previous is None or row["entry_hash"] != previous["entry_hash"]:
-                return f"line {number}: checkpoint not over the row above"
-            message = (f"whoot-audit-checkpoint-v1\n{row['tenant']}\n{row['seq']}\n"
-                       f"{row['entry_hash']}\n{row['at_ms']}\n").encode()
-            try:
-                key.verify(bytes.fromhex(row["signature"]), message)
-            except Exception:
-                return f"line {number}: signature"
-        else:
-            return f"line {number}: record {kind!r}"
-    if rows[-1]["record"] != "checkpoint":
-        return "last row is not a checkpoint"
-    return None
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from break18kit import api, audit_rows, record_call, recordings, sealed_files, session
+from auditkit import api, audit_rows, record_call, recordings, sealed_files, session
 from conftest import Daemon
 
 LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"

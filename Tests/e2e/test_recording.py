@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pytest
 
+import auditkit
 from conftest import Daemon
 from peer import Peer, ToneTrack, band_share_of, connected_pair, http_request_sync
 from aiortc.mediastreams import MediaStreamError
@@ -65,21 +66,7 @@ def decode_with_ffmpeg(path: str) -> np.ndarray:
 
 def admin_session(daemon, handle="rita"):
     """A signed-in admin of tenant demo (which holds the `recordings` permission)."""
-    daemon.ctl("member", "invite", "--tenant", "demo", "--handle", handle, "--role", "admin")
-    invitation = daemon.ctl("member", "invitation", "--tenant", "demo",
-                            "--member", handle).stdout.strip()
-    password = f"{handle} keeps a long password"
-    status, _, body = http_request_sync(
-        daemon.base_url, "POST", "/v1/invitations/accept",
-        json.dumps({"token": invitation, "password": password}).encode(),
-        {"Content-Type": "application/json"})
-    assert status in (200, 201), body
-    status, _, body = http_request_sync(
-        daemon.base_url, "POST", "/v1/login",
-        json.dumps({"tenant": "demo", "handle": handle, "password": password}).encode(),
-        {"Content-Type": "application/json"})
-    assert status == 200, body
-    return json.loads(body)["token"]
+    return auditkit.session(daemon, "demo", handle, "admin")
 
 
 def api(daemon, token, method, path, body=b"", content_type="application/json"):

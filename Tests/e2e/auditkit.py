@@ -1,4 +1,4 @@
-"""Helpers of break-it round 18: sessions by role, one recorded call, audit rows."""
+"""Helpers for the recording and audit tests: sessions, API calls, recorded calls, audit rows."""
 
 import asyncio
 import csv
