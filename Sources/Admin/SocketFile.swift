@@ -7,8 +7,8 @@ enum SocketFile {
     /// a daemon that did not exit cleanly. Refuses to replace a live socket (another daemon
     /// answers on it) or anything that is not a socket.
     static func prepare(path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+        let directory = FilePaths.directory(of: path)
+        if !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o750])

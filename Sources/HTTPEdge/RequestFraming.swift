@@ -26,8 +26,9 @@ struct FramingProblem: Equatable, CustomStringConvertible {
         for (name, value) in fields {
             let lower = name.lowercased()
             guard !name.isEmpty, name.utf8.allSatisfy(isTokenByte) else {
+                let shown = ErrorText.printable(name)
                 return FramingProblem(
-                    status: 400, message: "header name \"\(ErrorText.printable(name))\" is not a token",
+                    status: 400, message: "header name \"\(shown)\" is not a token",
                     readBodyFirst: false)
             }
             switch lower {

@@ -1,3 +1,4 @@
+import Admin
 import Foundation
 
 #if canImport(Glibc)
@@ -50,7 +51,7 @@ final class OutputFile {
         }
         target = try Self.followLinks(path)
         let exists = stat(target, &status) == 0
-        let temporary = Self.directory(of: target) + "/.whootctl-"
+        let temporary = FilePaths.directory(of: target) + "/.whootctl-"
             + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".part"
         Self.removeOnSignal(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -142,17 +143,9 @@ final class OutputFile {
             else {
                 throw UsageError(message: "\(current) points to a name that is not UTF-8")
             }
-            current = link.hasPrefix("/") ? link : directory(of: current) + "/" + link
+            current = link.hasPrefix("/") ? link : FilePaths.directory(of: current) + "/" + link
         }
         throw UsageError(message: "\(path): too many levels of symbolic links (a loop?)")
-    }
-
-    /// The directory part of `path`: "." for a bare name, "/" for a name in the root.
-    /// (Foundation's `deletingLastPathComponent` traps on one-character names here.)
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        let head = path[..<slash]
-        return head.isEmpty ? "/" : String(head)
     }
 
     private static func failure(_ what: String, _ path: String) -> UsageError {

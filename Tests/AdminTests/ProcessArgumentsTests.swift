@@ -30,3 +30,13 @@ import Testing
         #expect(try ProcessArguments.current() == CommandLine.arguments)
     }
 }
+
+@Suite struct FilePathsTests {
+    @Test func theDirectoryPartOfEveryKindOfPath() {
+        #expect(FilePaths.directory(of: "a") == ".")
+        #expect(FilePaths.directory(of: "ab") == ".")
+        #expect(FilePaths.directory(of: "/a") == "/")
+        #expect(FilePaths.directory(of: "d/a") == "d")
+        #expect(FilePaths.directory(of: "/run/whoot/admin.sock") == "/run/whoot")
+    }
+}

@@ -118,3 +118,27 @@ def test_non_utf8_state_dir_is_refused_or_used_exactly(workdir, mode):
     else:
         assert status == 2 and b"UTF-8" in output or b"utf" in output.lower(), output[-800:]
         assert b"caf\xc3\xa9" not in made and b"caf\xef\xbf\xbd" not in made, made
+
+
+def test_a_one_character_admin_socket_name_serves(workdir):
+    """`--admin-socket a` (relative, one character) crashed whootd with SIGILL inside
+    Foundation's path code before it was ready."""
+    https, udp = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
+    daemon = subprocess.Popen(
+        [binary("WHOOTD", "whootd"), "--state-dir", "st", "--https", f"127.0.0.1:{https}",
+         "--udp", f"127.0.0.1:{udp}", "--admin-socket", "a"],
+        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL, env={**os.environ, "SWIFT_BACKTRACE": "enable=no"})
+    try:
+        deadline = time.monotonic() + 30
+        while not os.path.exists(os.path.join(workdir, "a")):
+            assert daemon.poll() is None, daemon.stdout.read().decode(errors="replace")
+            assert time.monotonic() < deadline, "no admin socket within 30 s"
+            time.sleep(0.2)
+        listed = subprocess.run([binary("WHOOTCTL", "whootctl"), "--socket", "a", "tenant",
+                                 "list"], cwd=workdir, capture_output=True, text=True,
+                                timeout=20)
+        assert listed.returncode == 0 and "demo" in listed.stdout, listed.stderr
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=15)
